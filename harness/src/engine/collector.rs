@@ -1,0 +1,131 @@
+//! The collector: the one task that owns the metric store. It aggregates batches from VUs,
+//! updates the live counters, samples the VU gauges each second and aborts the run when an
+//! `abort_on_fail` threshold fails.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::Live;
+use crate::metrics::{MetricKind, Sample, Store, Tags, Value, names};
+use crate::threshold::{self, Compiled};
+
+/// What the collector receives.
+pub(crate) enum Msg {
+    Batch(Vec<Sample>),
+    Finish(oneshot::Sender<Store>),
+}
+
+/// Why a run ended before its plan did.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AbortReason {
+    /// An `abort_on_fail` threshold failed.
+    Threshold { metric: String, expression: String },
+    /// The process got SIGINT (Ctrl-C) or SIGTERM.
+    Signal { signal: String },
+}
+
+pub(crate) struct Collector {
+    pub store: Store,
+    pub live: Arc<Live>,
+    pub abort_thresholds: Vec<Compiled>,
+    pub root: CancellationToken,
+    pub abort: Arc<Mutex<Option<AbortReason>>>,
+    pub start: Instant,
+}
+
+impl Collector {
+    pub(crate) async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Msg>) {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                msg = rx.recv() => match msg {
+                    Some(Msg::Batch(batch)) => self.add(&batch),
+                    Some(Msg::Finish(reply)) => {
+                        // Everything sent before Finish is already in: the channel is FIFO.
+                        while let Ok(Msg::Batch(b)) = rx.try_recv() { self.add(&b); }
+                        self.sample_vus();
+                        let _ = reply.send(std::mem::take(&mut self.store));
+                        return;
+                    }
+                    None => return,
+                },
+                _ = tick.tick() => {
+                    self.sample_vus();
+                    self.check_abort();
+                }
+            }
+        }
+    }
+
+    fn add(&mut self, batch: &[Sample]) {
+        use std::sync::atomic::Ordering::Relaxed;
+        for s in batch {
+            self.store.add(s);
+            match &*s.metric {
+                names::HTTP_REQS => {
+                    self.live.requests.fetch_add(1, Relaxed);
+                }
+                names::HTTP_REQ_FAILED if s.value == Value::Bool(true) => {
+                    self.live.failed.fetch_add(1, Relaxed);
+                }
+                names::ITERATIONS => {
+                    self.live.iterations.fetch_add(1, Relaxed);
+                }
+                names::DROPPED_ITERATIONS => {
+                    self.live.dropped.fetch_add(1, Relaxed);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn sample_vus(&mut self) {
+        let snap = self.live.snapshot();
+        let at = self.start.elapsed();
+        for (metric, v) in [
+            (names::VUS, snap.active_vus),
+            (names::VUS_MAX, snap.vus_max),
+        ] {
+            self.store.add(&Sample {
+                metric: metric.into(),
+                kind: MetricKind::Gauge,
+                tags: Tags::default(),
+                value: Value::Number(v as f64),
+                at,
+            });
+        }
+    }
+
+    fn check_abort(&mut self) {
+        let elapsed = self.start.elapsed();
+        let due: Vec<Compiled> = self
+            .abort_thresholds
+            .iter()
+            .filter(|t| elapsed >= t.delay_abort_eval)
+            .cloned()
+            .collect();
+        if due.is_empty() {
+            return;
+        }
+        if let Some(failed) = threshold::evaluate(&due, &self.store, elapsed)
+            .into_iter()
+            .find(|r| !r.passed)
+        {
+            let mut abort = self.abort.lock().unwrap_or_else(|e| e.into_inner());
+            if abort.is_none() {
+                *abort = Some(AbortReason::Threshold {
+                    metric: failed.metric,
+                    expression: failed.expression,
+                });
+            }
+            self.root.cancel();
+            self.abort_thresholds.clear();
+        }
+    }
+}

@@ -1,0 +1,444 @@
+//! The instrumented HTTP request: every call records `http_reqs`, `http_req_duration`,
+//! `http_req_waiting`, `http_req_receiving`, `http_req_failed`, `data_sent` and
+//! `data_received`, tagged with `name`, `method`, `status`, `expected_response`, the scenario and
+//! the group. Transport errors are classified and recorded, never raised.
+//!
+//! Timings: `waiting` runs from sending until the response headers arrive (it includes connecting
+//! on a fresh connection, which reqwest does not report apart); `receiving` is reading the body.
+//! Byte counts are computed from the request and response as built and parsed, not from the wire.
+
+use std::ops::RangeInclusive;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::Method;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+
+use super::Vu;
+use crate::metrics::names;
+
+/// Which statuses count as success (`http_req_failed` false). Default: 200–399.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expected {
+    Range(RangeInclusive<u16>),
+    Set(Vec<u16>),
+}
+
+impl Default for Expected {
+    fn default() -> Self {
+        Expected::Range(200..=399)
+    }
+}
+
+impl Expected {
+    pub fn contains(&self, status: u16) -> bool {
+        match self {
+            Expected::Range(r) => r.contains(&status),
+            Expected::Set(s) => s.contains(&status),
+        }
+    }
+}
+
+impl From<u16> for Expected {
+    fn from(s: u16) -> Self {
+        Expected::Set(vec![s])
+    }
+}
+
+impl From<RangeInclusive<u16>> for Expected {
+    fn from(r: RangeInclusive<u16>) -> Self {
+        Expected::Range(r)
+    }
+}
+
+impl<const N: usize> From<[u16; N]> for Expected {
+    fn from(s: [u16; N]) -> Self {
+        Expected::Set(s.to_vec())
+    }
+}
+
+/// Why a request got no response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransportError {
+    Connect,
+    Timeout,
+    Reset,
+    Body,
+    Request,
+    Other,
+}
+
+impl TransportError {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransportError::Connect => "connect",
+            TransportError::Timeout => "timeout",
+            TransportError::Reset => "reset",
+            TransportError::Body => "body",
+            TransportError::Request => "request",
+            TransportError::Other => "other",
+        }
+    }
+
+    fn classify(e: &reqwest::Error) -> TransportError {
+        if e.is_timeout() {
+            return TransportError::Timeout;
+        }
+        if e.is_connect() {
+            return TransportError::Connect;
+        }
+        let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+        while let Some(s) = source {
+            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                use std::io::ErrorKind::*;
+                if matches!(
+                    io.kind(),
+                    ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
+                ) {
+                    return TransportError::Reset;
+                }
+            }
+            source = s.source();
+        }
+        let text = e.to_string();
+        if e.is_body() || e.is_decode() {
+            TransportError::Body
+        } else if text.contains("closed") || text.contains("reset") || text.contains("incomplete") {
+            TransportError::Reset
+        } else if e.is_request() {
+            TransportError::Request
+        } else {
+            TransportError::Other
+        }
+    }
+}
+
+/// A response, or the record of a transport failure (`status` 0, `error` set).
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+    pub error: Option<TransportError>,
+    pub error_message: Option<String>,
+    pub duration: Duration,
+    /// Whether the status was in the expected set.
+    pub expected: bool,
+}
+
+impl Response {
+    /// The body parsed as JSON.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_slice(&self.body)
+    }
+
+    /// The body as text (lossy).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// A request being built on a VU; `send` performs and records it.
+#[must_use = "a request does nothing until .send().await"]
+pub struct RequestBuilder<'a> {
+    vu: &'a mut Vu,
+    method: Method,
+    url: String,
+    name: Option<String>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: Option<Vec<u8>>,
+    expected: Option<Expected>,
+    timeout: Option<Duration>,
+    invalid: Option<String>,
+}
+
+impl<'a> RequestBuilder<'a> {
+    pub(crate) fn new(vu: &'a mut Vu, method: Method, url: &str) -> RequestBuilder<'a> {
+        let url = vu.resolve(url);
+        RequestBuilder {
+            vu,
+            method,
+            url,
+            name: None,
+            headers: Vec::new(),
+            body: None,
+            expected: None,
+            timeout: None,
+            invalid: None,
+        }
+    }
+
+    /// The `name` tag: a templated name such as `GET /api/v1/agents/{id}`. Without it, the URL's
+    /// path is used, which is only right when it holds no ids.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        match (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            (Ok(n), Ok(v)) => self.headers.push((n, v)),
+            _ => self.invalid = Some(format!("invalid header {name}: {value:?}")),
+        }
+        self
+    }
+
+    pub fn bearer(self, token: &str) -> Self {
+        self.header("authorization", &format!("Bearer {token}"))
+    }
+
+    /// A JSON body (and its content type).
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        match serde_json::to_vec(body) {
+            Ok(b) => {
+                self.body = Some(b);
+                self.header("content-type", "application/json")
+            }
+            Err(e) => {
+                self.invalid = Some(format!("body is not serialisable as JSON: {e}"));
+                self
+            }
+        }
+    }
+
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// Query parameters, appended to the URL.
+    pub fn query(mut self, pairs: &[(&str, &str)]) -> Self {
+        for (i, (k, v)) in pairs.iter().enumerate() {
+            let sep = if i == 0 && !self.url.contains('?') {
+                '?'
+            } else {
+                '&'
+            };
+            self.url.push(sep);
+            self.url.push_str(&encode(k));
+            self.url.push('=');
+            self.url.push_str(&encode(v));
+        }
+        self
+    }
+
+    /// Which statuses count as success for this request.
+    pub fn expect(mut self, expected: impl Into<Expected>) -> Self {
+        self.expected = Some(expected.into());
+        self
+    }
+
+    pub fn timeout(mut self, t: Duration) -> Self {
+        self.timeout = Some(t);
+        self
+    }
+
+    /// Sends the request, records its metrics on the VU and returns the response. Never panics
+    /// and never fails: a transport error is a `Response` with status 0.
+    pub async fn send(self) -> Response {
+        let RequestBuilder {
+            vu,
+            method,
+            url,
+            name,
+            headers,
+            body,
+            expected,
+            timeout,
+            invalid,
+        } = self;
+        let expected_set = expected.unwrap_or_else(|| vu.default_expected().clone());
+        let name = name.unwrap_or_else(|| path_of(&url).to_string());
+        let sent_bytes = method.as_str().len()
+            + path_of(&url).len()
+            + 13
+            + headers
+                .iter()
+                .map(|(k, v)| k.as_str().len() + v.len() + 4)
+                .sum::<usize>()
+            + body.as_ref().map_or(0, |b| b.len() + 20);
+        let start = Instant::now();
+        let outcome = match invalid {
+            Some(msg) => Err((TransportError::Request, msg)),
+            None => {
+                let mut req = vu.client().request(method.clone(), &url);
+                for (k, v) in headers {
+                    req = req.header(k, v);
+                }
+                if let Some(b) = body {
+                    req = req.body(b);
+                }
+                if let Some(t) = timeout {
+                    req = req.timeout(t);
+                }
+                perform(req).await
+            }
+        };
+        let end = Instant::now();
+        let (status, headers, body, waiting, error, message) = match outcome {
+            Ok((status, headers, body, headers_at)) => {
+                (status, headers, body, headers_at - start, None, None)
+            }
+            Err((kind, msg)) => (
+                0,
+                HeaderMap::new(),
+                Vec::new(),
+                end - start,
+                Some(kind),
+                Some(msg),
+            ),
+        };
+        let duration = end - start;
+        let ok = error.is_none() && expected_set.contains(status);
+        let received = if error.is_some() {
+            0
+        } else {
+            17 + headers
+                .iter()
+                .map(|(k, v)| k.as_str().len() + v.len() + 4)
+                .sum::<usize>()
+                + 2
+                + body.len()
+        };
+        vu.record_http(HttpRecord {
+            name,
+            method: method.as_str(),
+            status,
+            ok,
+            duration,
+            waiting,
+            sent: sent_bytes,
+            received,
+            error,
+        });
+        Response {
+            status,
+            headers,
+            body,
+            error,
+            error_message: message,
+            duration,
+            expected: ok,
+        }
+    }
+}
+
+type Outcome = Result<(u16, HeaderMap, Vec<u8>, Instant), (TransportError, String)>;
+
+async fn perform(req: reqwest::RequestBuilder) -> Outcome {
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| (TransportError::classify(&e), e.to_string()))?;
+    let headers_at = Instant::now();
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = resp.bytes().await.map_err(|e| {
+        let kind = match TransportError::classify(&e) {
+            TransportError::Other | TransportError::Request => TransportError::Body,
+            k => k,
+        };
+        (kind, e.to_string())
+    })?;
+    Ok((status, headers, body.to_vec(), headers_at))
+}
+
+/// What one request contributes to the metrics.
+pub(crate) struct HttpRecord<'m> {
+    pub name: String,
+    pub method: &'m str,
+    pub status: u16,
+    pub ok: bool,
+    pub duration: Duration,
+    pub waiting: Duration,
+    pub sent: usize,
+    pub received: usize,
+    pub error: Option<TransportError>,
+}
+
+impl HttpRecord<'_> {
+    pub(crate) fn emit(self, rec: &mut super::Recorder, base: &crate::metrics::Tags) {
+        let status: Arc<str> = Arc::from(self.status.to_string());
+        let tags = base.with([
+            ("name", Arc::<str>::from(self.name)),
+            ("method", Arc::from(self.method)),
+            ("status", status),
+            (
+                "expected_response",
+                Arc::from(if self.ok { "true" } else { "false" }),
+            ),
+        ]);
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        rec.counter(names::HTTP_REQS, 1.0, &tags);
+        rec.trend(names::HTTP_REQ_DURATION, ms(self.duration), &tags);
+        rec.trend(names::HTTP_REQ_WAITING, ms(self.waiting), &tags);
+        rec.trend(
+            names::HTTP_REQ_RECEIVING,
+            ms(self.duration.saturating_sub(self.waiting)),
+            &tags,
+        );
+        rec.rate(names::HTTP_REQ_FAILED, !self.ok, &tags);
+        rec.counter(names::DATA_SENT, self.sent as f64, &tags);
+        rec.counter(names::DATA_RECEIVED, self.received as f64, &tags);
+        if let Some(e) = self.error {
+            let etags = tags.with([("error", e.as_str())]);
+            rec.counter(names::HTTP_TRANSPORT_ERRORS, 1.0, &etags);
+        }
+        rec.flush_if_full();
+    }
+}
+
+fn path_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(url, |i| &url[i + 3..]);
+    let path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
+    path.split('?').next().unwrap_or(path)
+}
+
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_of_strips_scheme_host_and_query() {
+        assert_eq!(
+            path_of("http://127.0.0.1:8000/api/v1/agents?limit=5"),
+            "/api/v1/agents"
+        );
+        assert_eq!(path_of("http://localhost"), "/");
+        assert_eq!(path_of("/health"), "/health");
+    }
+
+    #[test]
+    fn default_expected_statuses_are_200_to_399() {
+        let e = Expected::default();
+        assert!(e.contains(200) && e.contains(399));
+        assert!(!e.contains(400) && !e.contains(0) && !e.contains(199));
+    }
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(encode("a b/c"), "a%20b%2Fc");
+    }
+}

@@ -1,0 +1,225 @@
+//! The virtual user: what a scenario function receives. It owns its HTTP client (per-VU
+//! connections by default), its own state, its random generator and its sample buffer.
+
+use std::any::Any;
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use reqwest::Method;
+
+use super::http::{Expected, HttpRecord, RequestBuilder};
+use super::{Recorder, RunShared};
+use crate::BoxError;
+use crate::metrics::{Tags, names};
+
+/// A scenario's function: one iteration of one VU.
+pub type VuFn =
+    Arc<dyn for<'a> Fn(&'a mut Vu) -> BoxFuture<'a, Result<(), BoxError>> + Send + Sync>;
+
+/// One virtual user.
+pub struct Vu {
+    id: u64,
+    pub(crate) iteration: u64,
+    scenario: Arc<str>,
+    shared: Arc<RunShared>,
+    client: reqwest::Client,
+    pub(crate) rec: Recorder,
+    scenario_tags: Tags,
+    tags: Tags,
+    group: Option<Arc<str>>,
+    state: Option<Box<dyn Any + Send>>,
+    rng: SmallRng,
+}
+
+impl Vu {
+    pub(crate) fn new(
+        id: u64,
+        scenario: Arc<str>,
+        scenario_tags: Tags,
+        shared: Arc<RunShared>,
+        client: reqwest::Client,
+    ) -> Vu {
+        let rec = shared.recorder();
+        Vu {
+            id,
+            iteration: 0,
+            scenario,
+            rng: SmallRng::seed_from_u64(shared.seed ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+            shared,
+            client,
+            rec,
+            tags: scenario_tags.clone(),
+            scenario_tags,
+            group: None,
+            state: None,
+        }
+    }
+
+    /// This VU's number, unique in the run and starting at 1 (setup and teardown are 0).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// How many iterations this VU has started before the current one.
+    pub fn iteration(&self) -> u64 {
+        self.iteration
+    }
+
+    pub fn scenario(&self) -> &str {
+        &self.scenario
+    }
+
+    /// The run's base URL, if one was set.
+    pub fn base_url(&self) -> Option<&str> {
+        self.shared.base_url.as_deref()
+    }
+
+    /// Starts a request; relative URLs are joined to the base URL.
+    pub fn request(&mut self, method: Method, url: &str) -> RequestBuilder<'_> {
+        RequestBuilder::new(self, method, url)
+    }
+
+    pub fn get(&mut self, url: &str) -> RequestBuilder<'_> {
+        self.request(Method::GET, url)
+    }
+
+    pub fn post(&mut self, url: &str) -> RequestBuilder<'_> {
+        self.request(Method::POST, url)
+    }
+
+    pub fn put(&mut self, url: &str) -> RequestBuilder<'_> {
+        self.request(Method::PUT, url)
+    }
+
+    pub fn delete(&mut self, url: &str) -> RequestBuilder<'_> {
+        self.request(Method::DELETE, url)
+    }
+
+    /// Records a check (the `checks` rate, tagged `check:<name>`) and returns `ok`.
+    pub fn check(&mut self, name: &str, ok: bool) -> bool {
+        let tags = self.tags.with([("check", name)]);
+        self.rec.rate(names::CHECKS, ok, &tags);
+        ok
+    }
+
+    /// Adds to a custom counter.
+    pub fn counter(&mut self, metric: impl Into<Cow<'static, str>>, value: f64) {
+        self.rec.counter(metric, value, &self.tags);
+    }
+
+    /// Adds a value to a custom trend (milliseconds for time trends).
+    pub fn trend(&mut self, metric: impl Into<Cow<'static, str>>, value: f64) {
+        self.rec.trend(metric, value, &self.tags);
+    }
+
+    /// Adds a duration, in milliseconds, to a custom trend.
+    pub fn trend_time(&mut self, metric: impl Into<Cow<'static, str>>, d: Duration) {
+        self.trend(metric, d.as_secs_f64() * 1000.0);
+    }
+
+    /// Adds a true/false observation to a custom rate.
+    pub fn rate(&mut self, metric: impl Into<Cow<'static, str>>, value: bool) {
+        self.rec.rate(metric, value, &self.tags);
+    }
+
+    /// Sets a custom gauge.
+    pub fn gauge(&mut self, metric: impl Into<Cow<'static, str>>, value: f64) {
+        self.rec.gauge(metric, value, &self.tags);
+    }
+
+    /// Enters a group (the `group` tag on every later sample), or leaves it with `None`.
+    /// Each iteration starts outside any group.
+    pub fn set_group(&mut self, group: Option<&str>) {
+        self.group = group.map(Arc::from);
+        self.tags = match &self.group {
+            Some(g) => self.scenario_tags.with([("group", g.clone())]),
+            None => self.scenario_tags.clone(),
+        };
+    }
+
+    /// This VU's own state, created with `Default` on first use (a token, the ids it created).
+    ///
+    /// # Panics
+    /// If the same VU asks for two different state types.
+    pub fn state<T: Default + Send + 'static>(&mut self) -> &mut T {
+        let slot = self.state.get_or_insert_with(|| Box::new(T::default()));
+        slot.downcast_mut::<T>()
+            .expect("a VU's state has one type: Vu::state was called with two different types")
+    }
+
+    /// Takes this VU's state out (for handing leftovers to teardown).
+    pub fn take_state<T: Send + 'static>(&mut self) -> Option<T> {
+        let boxed = self.state.take()?;
+        boxed.downcast::<T>().ok().map(|b| *b)
+    }
+
+    /// The value returned by the test's setup hook, shared read-only by every VU.
+    ///
+    /// # Panics
+    /// If the test has no setup hook or its value has another type.
+    pub fn setup_data<T: Send + Sync + 'static>(&self) -> Arc<T> {
+        let data = self
+            .shared
+            .setup_data
+            .get()
+            .expect("no setup data: the test has no setup hook")
+            .clone();
+        data.downcast::<T>()
+            .expect("setup data has another type than the one asked for")
+    }
+
+    /// Sleeps for `d` scaled by `LOADTEST_TIME_SCALE` (think time).
+    pub fn sleep(&self, d: Duration) -> tokio::time::Sleep {
+        tokio::time::sleep(d.mul_f64(self.shared.time_scale))
+    }
+
+    /// Sleeps a random time between `min` and `max`, scaled by `LOADTEST_TIME_SCALE`.
+    pub fn think(&mut self, min: Duration, max: Duration) -> tokio::time::Sleep {
+        let d = if max > min {
+            self.rng.random_range(min..=max)
+        } else {
+            min
+        };
+        self.sleep(d)
+    }
+
+    /// This VU's random generator, seeded from the run's seed and the VU id.
+    pub fn rng(&mut self) -> &mut SmallRng {
+        &mut self.rng
+    }
+
+    /// The time scale applied to every duration and think time.
+    pub fn time_scale(&self) -> f64 {
+        self.shared.time_scale
+    }
+
+    pub(crate) fn resolve(&self, url: &str) -> String {
+        if url.starts_with("http://") || url.starts_with("https://") {
+            return url.to_string();
+        }
+        match &self.shared.base_url {
+            Some(base) => format!("{}{}", base.trim_end_matches('/'), url),
+            None => url.to_string(),
+        }
+    }
+
+    pub(crate) fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    pub(crate) fn default_expected(&self) -> &Expected {
+        &self.shared.expected
+    }
+
+    pub(crate) fn record_http(&mut self, record: HttpRecord<'_>) {
+        record.emit(&mut self.rec, &self.tags);
+    }
+
+    pub(crate) fn iteration_tags(&self) -> &Tags {
+        &self.scenario_tags
+    }
+}

@@ -1,0 +1,218 @@
+//! The open model shared by both arrival-rate executors: a pure schedule of iteration start
+//! offsets, and the dispatcher that hands each start to a free VU or counts it as dropped.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::engine::ScenarioRun;
+use crate::metrics::names;
+
+/// Ramp the arrival rate linearly to `target` iterations per time unit over `duration`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateStage {
+    pub duration: Duration,
+    pub target: u64,
+}
+
+impl RateStage {
+    pub fn new(duration: Duration, target: u64) -> RateStage {
+        RateStage { duration, target }
+    }
+}
+
+/// One linear piece of the rate curve, in iterations per second.
+#[derive(Debug, Clone, Copy)]
+struct Segment {
+    start: f64,
+    length: f64,
+    from: f64,
+    to: f64,
+    /// Iterations started before this segment.
+    before: f64,
+}
+
+/// Start offsets of every iteration: iteration `k` (from 0) starts when the integral of the rate
+/// reaches `k`. A constant rate of 50/s gives 0 ms, 20 ms, 40 ms, ...
+#[derive(Debug, Clone)]
+pub struct ArrivalSchedule {
+    segments: Vec<Segment>,
+    total: u64,
+    next: u64,
+    segment: usize,
+}
+
+impl ArrivalSchedule {
+    /// A schedule starting at `start_rate` per `time_unit`, then following `stages`.
+    pub fn new(start_rate: u64, time_unit: Duration, stages: &[RateStage]) -> ArrivalSchedule {
+        let unit = time_unit.as_secs_f64();
+        let per_sec = |r: u64| if unit > 0.0 { r as f64 / unit } else { 0.0 };
+        let mut segments = Vec::new();
+        let (mut t, mut rate, mut before) = (0.0, per_sec(start_rate), 0.0);
+        for s in stages {
+            let length = s.duration.as_secs_f64();
+            let to = per_sec(s.target);
+            if length > 0.0 {
+                segments.push(Segment {
+                    start: t,
+                    length,
+                    from: rate,
+                    to,
+                    before,
+                });
+                before += (rate + to) / 2.0 * length;
+            }
+            t += length;
+            rate = to;
+        }
+        // Guard against 99.999999 turning into 99 iterations.
+        let total = (before + 1e-9).floor() as u64;
+        ArrivalSchedule {
+            segments,
+            total,
+            next: 0,
+            segment: 0,
+        }
+    }
+
+    /// How many iterations the schedule starts in all.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+}
+
+impl Iterator for ArrivalSchedule {
+    type Item = Duration;
+
+    fn next(&mut self) -> Option<Duration> {
+        if self.next >= self.total {
+            return None;
+        }
+        let k = self.next as f64;
+        while self.segment + 1 < self.segments.len()
+            && self.segments[self.segment + 1].before <= k + 1e-9
+        {
+            self.segment += 1;
+        }
+        let s = self.segments[self.segment];
+        let need = (k - s.before).max(0.0);
+        // Solve from*x + (to-from)/(2*length)*x^2 = need for x in [0, length].
+        let a = (s.to - s.from) / (2.0 * s.length);
+        let x = if a.abs() < 1e-12 {
+            need / s.from
+        } else {
+            (-s.from + (s.from * s.from + 4.0 * a * need).max(0.0).sqrt()) / (2.0 * a)
+        };
+        self.next += 1;
+        Some(Duration::from_secs_f64(s.start + x.clamp(0.0, s.length)))
+    }
+}
+
+/// Missed starts kept to correct for coordinated omission; beyond this they are settled at once.
+const MISSED_CAP: usize = 100_000;
+
+/// Runs an arrival-rate scenario: starts each scheduled iteration on a free VU, or counts it in
+/// `dropped_iterations` and adds a VU while below `max_vus`.
+///
+/// A dropped iteration also yields an `iteration_duration_corrected` sample: the time from its
+/// intended start until the dispatcher next found a free VU, a lower bound of what a real user
+/// would have waited. That is how a stalled server shows in the corrected latency.
+pub(crate) async fn dispatch(
+    schedule: ArrivalSchedule,
+    pre_allocated: u64,
+    max_vus: u64,
+    run: Arc<ScenarioRun>,
+) {
+    let (idle_tx, mut idle_rx) = mpsc::unbounded_channel::<mpsc::Sender<Instant>>();
+    let mut vus = tokio::task::JoinSet::new();
+    for _ in 0..pre_allocated {
+        vus.spawn(open_vu(run.clone(), idle_tx.clone()));
+    }
+    let mut allocated = pre_allocated;
+    // Pre-allocated VUs are ready before the first start, as in k6; drops then mean overload.
+    let mut ready = Vec::with_capacity(pre_allocated as usize);
+    while (ready.len() as u64) < pre_allocated {
+        tokio::select! {
+            vu = idle_rx.recv() => match vu { Some(vu) => ready.push(vu), None => break },
+            _ = run.stop.cancelled() => break,
+        }
+    }
+    for vu in ready {
+        let _ = idle_tx.send(vu);
+    }
+    let mut recorder = run.recorder();
+    let mut missed: VecDeque<Instant> = VecDeque::new();
+    let settle = |recorder: &mut crate::engine::Recorder, intended: Instant, now: Instant| {
+        let waited = now.saturating_duration_since(intended);
+        recorder.trend(names::ITERATION_DURATION_CORRECTED, ms(waited), &run.tags);
+    };
+    for offset in schedule {
+        let intended = run.start + offset;
+        tokio::select! {
+            _ = tokio::time::sleep_until(intended) => {}
+            _ = run.stop.cancelled() => break,
+        }
+        match idle_rx.try_recv() {
+            Ok(vu) => {
+                let now = Instant::now();
+                while let Some(t) = missed.pop_front() {
+                    settle(&mut recorder, t, now);
+                }
+                // The VU is parked on this channel, so a slot is free; if it vanished, count a drop.
+                if vu.try_send(intended).is_err() {
+                    recorder.counter(names::DROPPED_ITERATIONS, 1.0, &run.tags);
+                }
+            }
+            Err(_) => {
+                recorder.counter(names::DROPPED_ITERATIONS, 1.0, &run.tags);
+                if missed.len() >= MISSED_CAP {
+                    if let Some(t) = missed.pop_front() {
+                        settle(&mut recorder, t, Instant::now());
+                    }
+                }
+                missed.push_back(intended);
+                if allocated < max_vus {
+                    allocated += 1;
+                    vus.spawn(open_vu(run.clone(), idle_tx.clone()));
+                }
+            }
+        }
+        recorder.flush_if_full();
+    }
+    let now = Instant::now();
+    for t in missed.drain(..) {
+        settle(&mut recorder, t, now);
+    }
+    recorder.flush();
+    // Parked VUs end when their channel closes; busy ones when their iteration ends or is cut.
+    drop(idle_tx);
+    drop(idle_rx);
+    vus.join_all().await;
+}
+
+/// One VU of the open model: park on the idle queue, run the iteration it is handed, repeat.
+async fn open_vu(run: Arc<ScenarioRun>, idle: mpsc::UnboundedSender<mpsc::Sender<Instant>>) {
+    let Some(mut vu) = run.new_vu().await else {
+        return;
+    };
+    let (tx, mut rx) = mpsc::channel::<Instant>(1);
+    loop {
+        if idle.send(tx.clone()).is_err() {
+            return;
+        }
+        let intended = tokio::select! {
+            t = rx.recv() => match t { Some(t) => t, None => return },
+            _ = run.stop.cancelled() => return,
+        };
+        run.activate();
+        run.iteration(&mut vu, Some(intended)).await;
+        run.deactivate();
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}

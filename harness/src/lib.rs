@@ -1,0 +1,67 @@
+//! # harness — load tests that run in `cargo test`
+//!
+//! A load-testing engine with k6's semantics: executors schedule virtual users (VUs); each VU
+//! runs your async function with an instrumented HTTP client; samples go to HDR histograms;
+//! thresholds in k6's grammar (`p(95)<200`) decide pass or fail; a summary and a [`Report`]
+//! come back.
+//!
+//! ```no_run
+//! use harness::prelude::*;
+//!
+//! # async fn example() -> Result<(), harness::Error> {
+//! let report = Test::new("health")
+//!     .base_url("http://127.0.0.1:8000")
+//!     .scenario(Scenario::new("ping", ConstantVus::new(5, secs(30)), |vu| Box::pin(async move {
+//!         let res = vu.get("/health").name("GET /health").send().await;
+//!         vu.check("status is 200", res.status == 200);
+//!         vu.think(millis(500), millis(1500)).await;
+//!         Ok(())
+//!     })))
+//!     .threshold("http_req_duration", "p(95)<200")
+//!     .threshold("http_req_failed", "rate<0.01")
+//!     .run()
+//!     .await?;
+//! report.assert_thresholds();
+//! # Ok(()) }
+//! ```
+//!
+//! Where things are:
+//! - [`runner`]: [`Test`], the entry point (validate → setup → scenarios → teardown → verdicts).
+//! - [`scenario`]: [`Scenario`], one named workload with its executor.
+//! - [`executor`]: the six executors, each a pure plan plus its run loop.
+//! - [`engine`]: VUs ([`Vu`]), the instrumented HTTP client, sample buffers and the collector.
+//! - [`metrics`]: samples, sinks (HDR histograms), the store with one-second buckets.
+//! - [`threshold`]: the k6 threshold grammar, its parser and evaluation.
+//! - [`report`]: [`Report`], the text summary and JSON.
+//! - [`settings`]: environment settings (`LOADTEST_TIME_SCALE`, `LOADTEST_PROGRESS`).
+
+pub mod engine;
+mod error;
+pub mod executor;
+pub mod metrics;
+mod progress;
+pub mod report;
+pub mod runner;
+pub mod scenario;
+pub mod settings;
+pub mod threshold;
+
+pub use engine::{ConnectionModel, Expected, Response, Vu};
+pub use error::{BoxError, Error};
+pub use report::Report;
+pub use runner::Test;
+pub use scenario::Scenario;
+
+/// Everything a scenario author needs, in one import.
+pub mod prelude {
+    pub use crate::engine::{ConnectionModel, Expected, Response, TransportError, Vu};
+    pub use crate::executor::{
+        ConstantArrivalRate, ConstantVus, Executor, PerVuIterations, RampingArrivalRate,
+        RampingVus, RateStage, SharedIterations, Stage,
+    };
+    pub use crate::metrics::MetricKind;
+    pub use crate::scenario::{millis, secs};
+    pub use crate::threshold::{Aggregation, Threshold};
+    pub use crate::{BoxError, Error, Report, Scenario, Test};
+    pub use std::time::Duration;
+}

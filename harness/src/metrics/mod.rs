@@ -1,0 +1,14 @@
+//! Metrics: what VUs emit (samples), how they are aggregated (sinks per metric and tag set, plus
+//! one-second buckets) and the built-in metric names.
+
+mod builtin;
+mod sample;
+mod sink;
+mod store;
+mod tags;
+
+pub use builtin::{builtin_kind, names};
+pub use sample::{MetricKind, Sample, Value};
+pub use sink::{Sink, TrendSink};
+pub use store::{Bucket, Series, Store};
+pub use tags::Tags;

@@ -1,0 +1,46 @@
+//! Samples: the plain data a VU emits. The work loop only builds these; the collector aggregates.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use super::Tags;
+
+/// The four metric types of k6.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MetricKind {
+    /// A sum of added values (`count`, `rate` per second).
+    Counter,
+    /// The last value set (`value`, also `min`/`max`).
+    Gauge,
+    /// The fraction of non-zero values (`rate`).
+    Rate,
+    /// A distribution of values (`avg`, `min`, `med`, `max`, `p(N)`), in an HDR histogram.
+    Trend,
+}
+
+/// One recorded value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value {
+    Number(f64),
+    Bool(bool),
+}
+
+impl Value {
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Value::Number(v) => v,
+            Value::Bool(b) => f64::from(u8::from(b)),
+        }
+    }
+}
+
+/// One observation of one metric, with its tags and its time since the test started.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    pub metric: Cow<'static, str>,
+    pub kind: MetricKind,
+    pub tags: Tags,
+    pub value: Value,
+    pub at: Duration,
+}

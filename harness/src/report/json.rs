@@ -1,0 +1,96 @@
+//! The report as JSON: every metric with its aggregates and per-second buckets, checks,
+//! thresholds and the run's facts. Stable keys, for dashboards and baselines.
+
+use serde_json::{Map, Value, json};
+
+use super::Report;
+use crate::metrics::{MetricKind, Sink};
+use crate::threshold::Aggregation;
+
+pub(super) fn to_json(r: &Report) -> Value {
+    let mut metrics = Map::new();
+    for (name, series) in r.store.iter() {
+        let sink = series.merged(&[]);
+        let buckets: Vec<Value> = series
+            .buckets
+            .iter()
+            .enumerate()
+            .map(|(second, b)| {
+                let mut v = json!({ "t": second, "count": b.count, "sum": b.sum });
+                if b.count > 0 {
+                    v["min"] = json!(b.min);
+                    v["max"] = json!(b.max);
+                }
+                if series.kind == MetricKind::Rate {
+                    v["trues"] = json!(b.trues);
+                }
+                if let Some(t) = &b.trend {
+                    if t.count > 0 {
+                        v["p95"] = json!(t.percentile(95.0));
+                        v["p99"] = json!(t.percentile(99.0));
+                    }
+                }
+                v
+            })
+            .collect();
+        metrics.insert(
+            name.to_string(),
+            json!({ "type": series.kind, "values": values(&sink, r), "per_second": buckets }),
+        );
+    }
+    json!({
+        "name": r.name,
+        "duration_s": r.duration.as_secs_f64(),
+        "time_scale": r.time_scale,
+        "passed": r.passed(),
+        "aborted": r.aborted,
+        "scenarios": r.scenarios,
+        "thresholds": r.thresholds,
+        "checks": r.checks(),
+        "iteration_errors": r.iteration_errors,
+        "metrics": metrics,
+    })
+}
+
+fn values(sink: &Sink, r: &Report) -> Value {
+    let aggs: &[(&str, Aggregation)] = match sink.kind() {
+        MetricKind::Trend => &[
+            ("avg", Aggregation::Avg),
+            ("min", Aggregation::Min),
+            ("med", Aggregation::Med),
+            ("max", Aggregation::Max),
+            ("p(90)", Aggregation::Percentile(90.0)),
+            ("p(95)", Aggregation::Percentile(95.0)),
+            ("p(99)", Aggregation::Percentile(99.0)),
+            ("count", Aggregation::Count),
+        ],
+        MetricKind::Counter => &[("count", Aggregation::Count), ("rate", Aggregation::Rate)],
+        MetricKind::Rate => &[("rate", Aggregation::Rate)],
+        MetricKind::Gauge => &[
+            ("value", Aggregation::Value),
+            ("min", Aggregation::Min),
+            ("max", Aggregation::Max),
+        ],
+    };
+    let mut m = Map::new();
+    for (k, a) in aggs {
+        if let Some(v) = sink.aggregate(*a, r.duration) {
+            m.insert((*k).to_string(), json!(v));
+        }
+    }
+    if let Sink::Rate { trues, total } = sink {
+        m.insert("passes".into(), json!(trues));
+        m.insert("fails".into(), json!(total - trues));
+    }
+    Value::Object(m)
+}
+
+/// Serialises a `Duration` as seconds.
+pub(super) mod secs {
+    pub fn serialize<S: serde::Serializer>(
+        d: &std::time::Duration,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64())
+    }
+}

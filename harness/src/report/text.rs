@@ -1,0 +1,190 @@
+//! The text summary printed at the end of a run.
+
+use std::io::{self, Write};
+
+use super::Report;
+use crate::engine::AbortReason;
+use crate::metrics::{MetricKind, Sink};
+use crate::threshold::Aggregation;
+
+const TREND_COLUMNS: [(&str, Aggregation); 7] = [
+    ("avg", Aggregation::Avg),
+    ("min", Aggregation::Min),
+    ("med", Aggregation::Med),
+    ("max", Aggregation::Max),
+    ("p(90)", Aggregation::Percentile(90.0)),
+    ("p(95)", Aggregation::Percentile(95.0)),
+    ("p(99)", Aggregation::Percentile(99.0)),
+];
+
+pub(super) fn write_summary(r: &Report, out: &mut impl Write) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "  █ {} — {:.1}s (time scale {})",
+        r.name,
+        r.duration.as_secs_f64(),
+        r.time_scale
+    )?;
+    for s in &r.scenarios {
+        writeln!(
+            out,
+            "    scenario {}: {}, up to {} VUs, {:.1}s",
+            s.name,
+            s.executor,
+            s.max_vus,
+            s.duration.as_secs_f64()
+        )?;
+    }
+    match &r.aborted {
+        Some(AbortReason::Threshold { metric, expression }) => writeln!(
+            out,
+            "    ABORTED: threshold {metric} {expression} failed (abort_on_fail)"
+        )?,
+        Some(AbortReason::Signal { signal }) => writeln!(out, "    INTERRUPTED by {signal}")?,
+        None => {}
+    }
+    if !r.thresholds.is_empty() {
+        writeln!(out, "\n  THRESHOLDS")?;
+        write_threshold_table(r, out)?;
+    }
+    let checks = r.checks();
+    if !checks.is_empty() {
+        writeln!(out, "\n  CHECKS")?;
+        for c in &checks {
+            let total = c.passes + c.fails;
+            let pct = if total == 0 {
+                0.0
+            } else {
+                c.passes as f64 * 100.0 / total as f64
+            };
+            let mark = if c.fails == 0 { '✓' } else { '✗' };
+            writeln!(
+                out,
+                "    {mark} {:<44} {pct:>6.2}%  ✓ {} ✗ {}",
+                c.name, c.passes, c.fails
+            )?;
+        }
+    }
+    writeln!(out, "\n  METRICS")?;
+    for (name, series) in r.store.iter() {
+        let sink = series.merged(&[]);
+        writeln!(
+            out,
+            "    {:.<36} {}",
+            format!("{name}"),
+            describe(name, &sink, r)
+        )?;
+    }
+    let mut sub: Vec<&str> = r
+        .thresholds
+        .iter()
+        .map(|t| t.metric.as_str())
+        .filter(|m| m.contains('{'))
+        .collect();
+    sub.sort();
+    sub.dedup();
+    for selector in sub {
+        if let Some(sink) = r.sink(selector) {
+            let base = selector.split('{').next().unwrap_or(selector);
+            writeln!(out, "      {:.<34} {}", selector, describe(base, &sink, r))?;
+        }
+    }
+    if !r.iteration_errors.is_empty() {
+        writeln!(out, "\n  ITERATION ERRORS")?;
+        for (msg, n) in &r.iteration_errors {
+            writeln!(out, "    {n:>6} × {msg}")?;
+        }
+    }
+    writeln!(out)?;
+    out.flush()
+}
+
+/// One line per threshold: ✓/✗, metric, expression and the observed value.
+pub(super) fn write_threshold_table(r: &Report, out: &mut impl Write) -> io::Result<()> {
+    for t in &r.thresholds {
+        let mark = if t.passed { '✓' } else { '✗' };
+        let observed = match t.observed {
+            Some(v) => format!("{}={}", aggregation_name(&t.expression), number(v)),
+            None => "no data".to_string(),
+        };
+        let abort = if t.abort_on_fail {
+            " [abort_on_fail]"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "    {mark} {:<52} {:<14} {observed}{abort}",
+            t.metric,
+            format!("'{}'", t.expression)
+        )?;
+    }
+    Ok(())
+}
+
+fn aggregation_name(expression: &str) -> &str {
+    let end = expression
+        .find(['<', '>', '=', '!'])
+        .unwrap_or(expression.len());
+    expression[..end].trim()
+}
+
+fn describe(name: &str, sink: &Sink, r: &Report) -> String {
+    let unit = if is_time(name) { "ms" } else { "" };
+    match sink.kind() {
+        MetricKind::Trend => TREND_COLUMNS
+            .iter()
+            .map(|(label, agg)| {
+                format!(
+                    "{label}={}{unit}",
+                    number(sink.aggregate(*agg, r.duration).unwrap_or(0.0))
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        MetricKind::Counter => {
+            let count = sink
+                .aggregate(Aggregation::Count, r.duration)
+                .unwrap_or(0.0);
+            let rate = sink.aggregate(Aggregation::Rate, r.duration).unwrap_or(0.0);
+            format!("{}  {}/s", number(count), number(rate))
+        }
+        MetricKind::Rate => {
+            let Sink::Rate { trues, total } = sink else {
+                return String::new();
+            };
+            let pct = if *total == 0 {
+                0.0
+            } else {
+                *trues as f64 * 100.0 / *total as f64
+            };
+            format!("{pct:.2}%  {trues} of {total}")
+        }
+        MetricKind::Gauge => {
+            let v = |a| number(sink.aggregate(a, r.duration).unwrap_or(0.0));
+            format!(
+                "{} min={} max={}",
+                v(Aggregation::Value),
+                v(Aggregation::Min),
+                v(Aggregation::Max)
+            )
+        }
+    }
+}
+
+fn is_time(name: &str) -> bool {
+    ["_duration", "_waiting", "_receiving", "_lag", "_corrected"]
+        .iter()
+        .any(|s| name.ends_with(s))
+}
+
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else if v.abs() >= 100.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
