@@ -49,6 +49,8 @@ pub mod threshold;
 pub use engine::{ConnectionModel, Expected, Response, Vu};
 pub use error::{BoxError, Error};
 pub use report::Report;
+/// HTTP methods, for [`Vu::request`].
+pub use reqwest::Method;
 pub use runner::Test;
 pub use scenario::Scenario;
 
@@ -62,6 +64,6 @@ pub mod prelude {
     pub use crate::metrics::MetricKind;
     pub use crate::scenario::{millis, secs};
     pub use crate::threshold::{Aggregation, Threshold};
-    pub use crate::{BoxError, Error, Report, Scenario, Test};
+    pub use crate::{BoxError, Error, Method, Report, Scenario, Test};
     pub use std::time::Duration;
 }

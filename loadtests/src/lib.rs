@@ -1,1 +1,40 @@
-//! placeholder
+//! # loadtests — the Kaizen Studio load-test suites
+//!
+//! A typed client for the Kaizen Studio API ([`client`], [`model`]) and the seven suites of the
+//! original k6 suite ([`Suite`]), run on the [`harness`] engine against the embedded
+//! [`mock_server`] by default, or against `BASE_URL`.
+//!
+//! Each suite is a `#[tokio::test]` in `tests/<suite>.rs` behind its cargo feature:
+//! `cargo test --features smoke` runs the 30-second smoke suite. `LOADTEST_TIME_SCALE` shrinks
+//! every duration (same shape), `LOADTEST_ENV` picks an environment from `environments.toml`.
+//!
+//! Where things are:
+//! - [`client`]: one typed call per endpoint, custom metrics, 429 handling.
+//! - [`model`]: request and response types.
+//! - [`data`]: generated users, agents, pipelines.
+//! - [`fixture`]: setup (test users, workspaces, gateways), the ledger, teardown, VU sessions.
+//! - [`suites`]: the seven shapes and mixes.
+//! - [`config`]: environments and thresholds from `environments.toml`.
+//! - [`run`](mod@run): the runner tying it together.
+
+pub mod client;
+pub mod config;
+pub mod data;
+pub mod fixture;
+pub mod model;
+pub mod run;
+pub mod suites;
+
+pub use run::{RunOptions, SuiteRun, run, run_with};
+pub use suites::Suite;
+
+/// What can stop a suite before it runs.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error(transparent)]
+    Harness(#[from] harness::Error),
+    #[error(transparent)]
+    Mock(#[from] mock_server::Error),
+}

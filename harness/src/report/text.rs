@@ -132,6 +132,9 @@ fn aggregation_name(expression: &str) -> &str {
 
 fn describe(name: &str, sink: &Sink, r: &Report) -> String {
     let unit = if is_time(name) { "ms" } else { "" };
+    if sink.samples() == 0 {
+        return "no samples".to_string();
+    }
     match sink.kind() {
         MetricKind::Trend => TREND_COLUMNS
             .iter()

@@ -1,0 +1,133 @@
+//! Running a suite: pick the environment, start the embedded mock unless a server is named,
+//! build the harness test (scenario, thresholds from the config, setup and teardown), run it.
+
+use std::net::SocketAddr;
+
+use harness::prelude::*;
+use mock_server::{KaizenMock, MockConfig, RunningMock};
+
+use crate::client::metric;
+use crate::config::Config;
+use crate::fixture::{self, Fixture};
+use crate::{Error, Suite};
+
+/// Options beyond the environment: for tests of the suites themselves.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// The embedded mock's configuration (faults, rate limits); ignored against a real server.
+    pub mock: Option<MockConfig>,
+    /// Thresholds added to the configured ones.
+    pub extra_thresholds: Vec<(String, Threshold)>,
+    /// Overrides `LOADTEST_TIME_SCALE`.
+    pub time_scale: Option<f64>,
+}
+
+/// A finished suite run: the report, and the embedded mock (to inspect its store) if one ran.
+pub struct SuiteRun {
+    pub report: Report,
+    pub mock: Option<RunningMock>,
+}
+
+impl SuiteRun {
+    /// Fails when the embedded mock still holds a live agent, pipeline or deployment that the
+    /// run created: teardown must leave no litter.
+    #[track_caller]
+    pub fn assert_no_litter(&self) {
+        let Some(mock) = &self.mock else { return };
+        let api = mock.mock().api();
+        let litter: Vec<_> = api
+            .organizations()
+            .iter()
+            .flat_map(|org| api.live_resources(org))
+            .collect();
+        assert!(
+            litter.is_empty(),
+            "{} left {} live objects behind: {litter:?}",
+            self.report.name,
+            litter.len()
+        );
+    }
+}
+
+/// Runs a suite in the environment named by `LOADTEST_ENV` (default development).
+pub async fn run(suite: Suite) -> Result<SuiteRun, Error> {
+    run_with(suite, RunOptions::default()).await
+}
+
+pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Error> {
+    let config = Config::load()?;
+    let env_name = std::env::var("LOADTEST_ENV")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "development".into());
+    let env = config.environment(&env_name)?.clone();
+    let base_url = std::env::var("BASE_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or(env.base_url.clone());
+    let mock = if base_url.is_empty() {
+        let m = KaizenMock::new(options.mock.clone().unwrap_or_default());
+        Some(RunningMock::start(
+            m,
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            1,
+        )?)
+    } else {
+        None
+    };
+    let base_url = mock.as_ref().map_or(base_url, RunningMock::url);
+    let gateway_url = if env.gateway_url.is_empty() {
+        format!("{base_url}/gateway-stub")
+    } else {
+        env.gateway_url.clone()
+    };
+    let users = suite.test_users();
+    let xff = env.distinct_forwarded_for;
+
+    let mut test = Test::new(format!("kaizen {suite} ({env_name})"))
+        .base_url(base_url)
+        .scenario(suite.scenario())
+        .metric(metric::LOGIN_DURATION, MetricKind::Trend)
+        .metric(metric::LOGOUT_DURATION, MetricKind::Trend)
+        .metric(metric::AGENT_CRUD_DURATION, MetricKind::Trend)
+        .metric(metric::PIPELINE_CRUD_DURATION, MetricKind::Trend)
+        .metric(metric::DEPLOYMENT_DURATION, MetricKind::Trend)
+        .metric(metric::AUTH_ERRORS, MetricKind::Counter)
+        .metric(metric::API_ERRORS, MetricKind::Counter)
+        .metric(metric::RATE_LIMITED, MetricKind::Counter)
+        .metric(metric::SUCCESS_RATE, MetricKind::Rate)
+        .setup(move |vu| {
+            Box::pin(async move { fixture::setup(vu, users, &gateway_url, xff).await })
+        })
+        .teardown(|vu, f: Option<std::sync::Arc<Fixture>>| Box::pin(fixture::teardown(vu, f)));
+    for (metric, expressions) in config.thresholds(suite.name(), &env_name) {
+        for e in expressions {
+            test = test.threshold(metric.clone(), e);
+        }
+    }
+    for (metric, t) in options.extra_thresholds {
+        test = test.threshold(metric, t);
+    }
+    if let Some(scale) = options.time_scale {
+        test = test.time_scale(scale);
+    }
+    let report = test.run().await?;
+    if let Ok(dir) = std::env::var("LOADTEST_REPORT_DIR") {
+        write_json(&dir, suite, &report);
+    }
+    Ok(SuiteRun { report, mock })
+}
+
+/// Writes `<dir>/<suite>.json`; a report that cannot be written is said on stderr, not lost silently.
+fn write_json(dir: &str, suite: Suite, report: &Report) {
+    let path = std::path::Path::new(dir).join(format!("{suite}.json"));
+    let result = std::fs::create_dir_all(dir).and_then(|_| {
+        std::fs::write(
+            &path,
+            serde_json::to_vec_pretty(&report.to_json()).unwrap_or_default(),
+        )
+    });
+    if let Err(e) = result {
+        eprintln!("could not write {}: {e}", path.display());
+    }
+}
