@@ -91,7 +91,7 @@ mod tests {
             ["sequential", "parallel", "router", "supervisor", "ensemble"]
                 .contains(&p.pattern.as_str())
         );
-        assert_eq!(new_user("r", 1, 1).password.len() >= 8, true);
+        assert!(new_user("r", 1, 1).password.len() >= 8);
         assert_eq!(forwarded_for(258), "10.0.1.2");
     }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use harness::prelude::*;
+use rand::Rng;
 
 use crate::client::{self, Auth};
 use crate::data;
@@ -151,6 +152,9 @@ pub async fn setup(
     })
 }
 
+/// How many deletes teardown keeps in flight.
+const TEARDOWN_CONCURRENCY: usize = 16;
+
 /// Teardown: deletes every agent and pipeline still in the ledger, and archives the agents of
 /// remaining deployments (the API has no deployment delete; archiving stops them).
 pub async fn teardown(
@@ -158,25 +162,25 @@ pub async fn teardown(
     fixture: Option<std::sync::Arc<Fixture>>,
 ) -> Result<(), BoxError> {
     let Some(f) = fixture else { return Ok(()) };
-    let mut failures = Vec::new();
-    for (kind, id, owner) in f.ledger.take_all() {
-        let Some(user) = f.users.get(owner) else {
-            continue;
-        };
-        let xff = f.forwarded_for(60_000 + owner as u64);
-        let auth = Auth {
-            token: &user.token,
-            forwarded_for: xff.as_deref(),
-        };
-        let result = match kind {
-            Created::Agent => client::delete_agent(vu, auth, &id).await,
-            Created::Pipeline => client::delete_pipeline(vu, auth, &id).await,
-            Created::Deployment => Ok(()),
-        };
-        if let Err(e) = result {
-            failures.push(e.to_string());
+    let entries = f.ledger.take_all();
+    let per_worker = entries.len().div_ceil(TEARDOWN_CONCURRENCY).max(1);
+    let workers = entries.chunks(per_worker).map(<[_]>::to_vec).map(|chunk| {
+        let (mut worker, f) = (vu.fork(), f.clone());
+        async move {
+            let mut failures = Vec::new();
+            for (kind, id, owner) in chunk {
+                if let Err(e) = delete_created(&mut worker, &f, kind, &id, owner).await {
+                    failures.push(e.to_string());
+                }
+            }
+            failures
         }
-    }
+    });
+    let failures: Vec<String> = futures::future::join_all(workers)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
     if failures.is_empty() {
         Ok(())
     } else {
@@ -189,7 +193,27 @@ pub async fn teardown(
     }
 }
 
-use rand::Rng;
+async fn delete_created(
+    vu: &mut Vu,
+    f: &Fixture,
+    kind: Created,
+    id: &str,
+    owner: usize,
+) -> Result<(), crate::client::ApiError> {
+    let Some(user) = f.users.get(owner) else {
+        return Ok(());
+    };
+    let xff = f.forwarded_for(60_000 + owner as u64);
+    let auth = Auth {
+        token: &user.token,
+        forwarded_for: xff.as_deref(),
+    };
+    match kind {
+        Created::Agent => client::delete_agent(vu, auth, id).await,
+        Created::Pipeline => client::delete_pipeline(vu, auth, id).await,
+        Created::Deployment => Ok(()),
+    }
+}
 
 /// Logs the VU in (once) as its test user; the session lives in the VU's state.
 pub async fn session(vu: &mut Vu) -> Result<Session, BoxError> {

@@ -59,6 +59,18 @@ impl Vu {
         }
     }
 
+    /// A sibling VU sharing this VU's HTTP client, tags and run, with its own empty state: for
+    /// setup and teardown hooks that want to work concurrently (e.g. delete many objects).
+    pub fn fork(&self) -> Vu {
+        Vu::new(
+            self.id,
+            self.scenario.clone(),
+            self.scenario_tags.clone(),
+            self.shared.clone(),
+            self.client.clone(),
+        )
+    }
+
     /// This VU's number, unique in the run and starting at 1 (setup and teardown are 0).
     pub fn id(&self) -> u64 {
         self.id
