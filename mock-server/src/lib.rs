@@ -38,7 +38,7 @@ pub mod faults;
 mod mock;
 pub mod transport;
 
-pub use mock::{InFlight, KaizenMock, MockConfig};
+pub use mock::{InFlight, KaizenMock, MockConfig, ServiceTime};
 pub use transport::{KaizenResponder, RunningMock};
 
 /// What can go wrong starting a mock.

@@ -2,10 +2,12 @@
 //! clock and the in-flight count that capacity faults read.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::domain::{Api, ApiRequest, ApiResponse, Limits};
+use hdrhistogram::Histogram;
+
 use crate::faults::{Decision, Dice, FaultPlan, Outcome};
 
 /// Settings for a mock instance.
@@ -36,6 +38,16 @@ pub struct KaizenMock {
     dice: Arc<Dice>,
     started: Instant,
     in_flight: Arc<AtomicUsize>,
+    service: Arc<Mutex<Histogram<u64>>>,
+}
+
+/// The mock's own time per request (excluding injected delays), in microseconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ServiceTime {
+    pub count: u64,
+    pub p50_us: u64,
+    pub p99_us: u64,
+    pub max_us: u64,
 }
 
 /// Counts a request as in flight until dropped.
@@ -57,6 +69,9 @@ impl KaizenMock {
             dice: Arc::new(Dice::new(config.seed)),
             started: Instant::now(),
             in_flight: Arc::default(),
+            service: Arc::new(Mutex::new(
+                Histogram::new_with_max(60_000_000, 3).expect("valid histogram bounds"),
+            )),
         }
     }
 
@@ -93,6 +108,26 @@ impl KaizenMock {
                 r
             }
             Outcome::Normal | Outcome::Reset => self.api.handle(req),
+        }
+    }
+
+    /// Records how long the mock itself took for one request (injected delay excluded).
+    pub fn record_service(&self, took: Duration) {
+        let us = took.as_micros().min(u128::from(u64::MAX)) as u64;
+        self.service
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .saturating_record(us.max(1));
+    }
+
+    /// The mock's own time per request so far.
+    pub fn service_time(&self) -> ServiceTime {
+        let h = self.service.lock().unwrap_or_else(|e| e.into_inner());
+        ServiceTime {
+            count: h.len(),
+            p50_us: h.value_at_quantile(0.5),
+            p99_us: h.value_at_quantile(0.99),
+            max_us: h.max(),
         }
     }
 

@@ -1,0 +1,76 @@
+//! A closed-loop generator on the harness, for benchmarks: N VUs GET one URL for a duration,
+//! with an optional think time, then print one JSON line (requests/s, latency, peak RSS).
+//!
+//! `loadgen URL VUS SECONDS [THINK_MS] [per-vu|shared] [WORKERS]`
+
+use std::time::Duration;
+
+use harness::prelude::*;
+
+fn peak_rss_kb() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() < 4 {
+        eprintln!("usage: loadgen URL VUS SECONDS [THINK_MS] [per-vu|shared] [WORKERS]");
+        std::process::exit(2);
+    }
+    let url = args[1].clone();
+    let vus: u64 = args[2].parse().expect("VUS is a number");
+    let secs: f64 = args[3].parse().expect("SECONDS is a number");
+    let think_ms: u64 = args.get(4).and_then(|t| t.parse().ok()).unwrap_or(0);
+    let model = match args.get(5).map(String::as_str) {
+        Some("shared") => ConnectionModel::Shared {
+            max_idle_per_host: 1024,
+        },
+        _ => ConnectionModel::PerVu,
+    };
+    let workers: usize = args.get(6).and_then(|w| w.parse().ok()).unwrap_or(1);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let report = rt.block_on(async move {
+        Test::new("loadgen")
+            .progress(false)
+            .print_summary(false)
+            .handle_signals(false)
+            .time_scale(1.0)
+            .connections(model)
+            .scenario(Scenario::new(
+                "closed",
+                ConstantVus::new(vus, Duration::from_secs_f64(secs)),
+                move |vu| {
+                    let url = url.clone();
+                    Box::pin(async move {
+                        vu.get(&url).name("GET /health").send().await;
+                        if think_ms > 0 {
+                            vu.sleep(Duration::from_millis(think_ms)).await;
+                        }
+                        Ok(())
+                    })
+                },
+            ))
+            .run()
+            .await
+            .expect("valid test")
+    });
+    let requests = report.count("http_reqs");
+    let failed = report.value("http_req_failed", "rate").unwrap_or(0.0);
+    let p50 = report.value("http_req_duration", "med").unwrap_or(0.0);
+    let p99 = report.value("http_req_duration", "p(99)").unwrap_or(0.0);
+    println!(
+        "{{\"requests\":{requests},\"rps\":{:.1},\"failed_rate\":{failed},\"p50_ms\":{p50:.3},\"p99_ms\":{p99:.3},\"peak_rss_kb\":{},\"vus\":{vus}}}",
+        requests / secs,
+        peak_rss_kb()
+    );
+}
