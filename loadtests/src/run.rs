@@ -20,6 +20,10 @@ pub struct RunOptions {
     pub extra_thresholds: Vec<(String, Threshold)>,
     /// Overrides `LOADTEST_TIME_SCALE`.
     pub time_scale: Option<f64>,
+    /// Overrides `BASE_URL` and the environment's base URL.
+    pub base_url: Option<String>,
+    /// Overrides the environment's `distinct_forwarded_for`.
+    pub distinct_forwarded_for: Option<bool>,
 }
 
 /// A finished suite run: the report, and the embedded mock (to inspect its store) if one ran.
@@ -61,9 +65,10 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| "development".into());
     let env = config.environment(&env_name)?.clone();
-    let base_url = std::env::var("BASE_URL")
-        .ok()
-        .filter(|v| !v.is_empty())
+    let base_url = options
+        .base_url
+        .clone()
+        .or_else(|| std::env::var("BASE_URL").ok().filter(|v| !v.is_empty()))
         .unwrap_or(env.base_url.clone());
     let mock = if base_url.is_empty() {
         let m = KaizenMock::new(options.mock.clone().unwrap_or_default());
@@ -82,7 +87,9 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
         env.gateway_url.clone()
     };
     let users = suite.test_users();
-    let xff = env.distinct_forwarded_for;
+    let xff = options
+        .distinct_forwarded_for
+        .unwrap_or(env.distinct_forwarded_for);
 
     let mut test = Test::new(format!("kaizen {suite} ({env_name})"))
         .base_url(base_url)
@@ -112,6 +119,13 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
         test = test.time_scale(scale);
     }
     let report = test.run().await?;
+    if let Some(m) = &mock {
+        let t = m.mock().service_time();
+        println!(
+            "  mock: {} requests, its own time per request p50={}µs p99={}µs max={}µs\n",
+            t.count, t.p50_us, t.p99_us, t.max_us
+        );
+    }
     if let Ok(dir) = std::env::var("LOADTEST_REPORT_DIR") {
         write_json(&dir, suite, &report);
     }

@@ -1,0 +1,380 @@
+//! `cargo xtask bench`: in one session, alternating, several rounds of wrk, the harness and k6
+//! against the same minimal server (load on core 0, server on core 1); then memory per VU at
+//! 100, 1,000 and 10,000 VUs in both connection models; then the mock against the minimal
+//! server under the same wrk load, and the mock's memory over a million requests.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+
+use crate::proc::{Server, cargo, free_port, have, measure, median, pinned, post_json};
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Rounds of each tool, alternating.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// Seconds per throughput run.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Connections (wrk) and VUs (harness, k6) for throughput.
+    #[arg(long, default_value_t = 64)]
+    connections: usize,
+    /// Largest VU count of the memory curve (the open-file limit caps it at 10,000).
+    #[arg(long, default_value_t = 10_000)]
+    max_vus: u64,
+    /// Skip parts: any of throughput, memory, mock.
+    #[arg(long, value_delimiter = ',')]
+    skip: Vec<String>,
+}
+
+struct Bins {
+    loadgen: PathBuf,
+    minimal: PathBuf,
+    mock: PathBuf,
+}
+
+fn build() -> Result<Bins> {
+    let status = Command::new(cargo())
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "harness",
+            "--example",
+            "loadgen",
+            "-p",
+            "mock-server",
+            "--example",
+            "minimal",
+            "--bin",
+            "mock-server",
+        ])
+        .status()?;
+    if !status.success() {
+        bail!("release build failed");
+    }
+    let dir = PathBuf::from("target/release");
+    Ok(Bins {
+        loadgen: dir.join("examples/loadgen"),
+        minimal: dir.join("examples/minimal"),
+        mock: dir.join("mock-server"),
+    })
+}
+
+fn path(p: &std::path::Path) -> &str {
+    p.to_str().unwrap_or_default()
+}
+
+fn json_field(line: &str, key: &str) -> f64 {
+    let pat = format!("\"{key}\":");
+    line.split(&pat)
+        .nth(1)
+        .and_then(|r| r.split([',', '}']).next())
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+fn wrk_rps(out: &str) -> f64 {
+    out.lines()
+        .find(|l| l.starts_with("Requests/sec:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+fn wrk_requests(out: &str) -> f64 {
+    out.lines()
+        .find(|l| l.contains(" requests in "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+fn k6_script(think: bool) -> Result<PathBuf> {
+    let p = std::env::temp_dir().join(if think {
+        "kaizen-bench-k6-think.js"
+    } else {
+        "kaizen-bench-k6.js"
+    });
+    let sleep = if think { "sleep(1);" } else { "" };
+    std::fs::write(
+        &p,
+        format!(
+            "import http from 'k6/http';\nimport {{ sleep }} from 'k6';\nexport default function () {{ http.get(__ENV.URL); {sleep} }}\n"
+        ),
+    )?;
+    Ok(p)
+}
+
+fn k6_rps(summary: &std::path::Path) -> f64 {
+    let text = std::fs::read_to_string(summary).unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    v["metrics"]["http_reqs"]["rate"].as_f64().unwrap_or(0.0)
+}
+
+fn k6(url: &str, vus: usize, secs: u64, think: bool) -> Result<(f64, u64)> {
+    let script = k6_script(think)?;
+    let summary = std::env::temp_dir().join("kaizen-bench-k6-summary.json");
+    let mut cmd = pinned(
+        0,
+        "k6",
+        &[
+            "run",
+            "--quiet",
+            "--no-usage-report",
+            "--vus",
+            &vus.to_string(),
+            "--duration",
+            &format!("{secs}s"),
+            "--summary-export",
+            path(&summary),
+            path(&script),
+        ],
+    );
+    cmd.env("URL", url).env("K6_NO_USAGE_REPORT", "true");
+    let (_, peak, _) = measure(cmd, Duration::from_secs(secs + 120))?;
+    Ok((k6_rps(&summary), peak))
+}
+
+pub fn run(args: &BenchArgs) -> Result<()> {
+    if !have("wrk") {
+        bail!("wrk is needed: apt-get install wrk");
+    }
+    let bins = build()?;
+    let with_k6 = have("k6");
+    let mut md = String::new();
+    let secs = args.seconds;
+    writeln!(
+        md,
+        "# Benchmark results\n\n{} rounds, {secs} s each, {} connections/VUs; load on core 0, server on core 1.\n",
+        args.rounds, args.connections
+    )?;
+
+    let port = free_port();
+    let minimal = Server::start(pinned(1, path(&bins.minimal), &[&port.to_string()]), port)?;
+    let url = minimal.url("/health");
+    let c = args.connections.to_string();
+
+    if !args.skip.iter().any(|s| s == "throughput") {
+        let (mut wrk, mut ours, mut theirs, mut ours_p99) = (vec![], vec![], vec![], vec![]);
+        for round in 1..=args.rounds {
+            let (out, _, _) = measure(
+                pinned(
+                    0,
+                    "wrk",
+                    &["-t1", &format!("-c{c}"), &format!("-d{secs}s"), &url],
+                ),
+                Duration::from_secs(secs + 30),
+            )?;
+            wrk.push(wrk_rps(&out));
+            let (out, _, _) = measure(
+                pinned(
+                    0,
+                    path(&bins.loadgen),
+                    &[&url, &c, &secs.to_string(), "0", "per-vu", "1"],
+                ),
+                Duration::from_secs(secs + 60),
+            )?;
+            ours.push(json_field(&out, "rps"));
+            ours_p99.push(json_field(&out, "p99_ms"));
+            if with_k6 {
+                theirs.push(k6(&url, args.connections, secs, false)?.0);
+            }
+            eprintln!(
+                "round {round}: wrk {:.0}/s, harness {:.0}/s, k6 {:?}/s",
+                wrk[round - 1],
+                ours[round - 1],
+                theirs.last()
+            );
+        }
+        let (w, h, k) = (median(wrk), median(ours), median(theirs));
+        writeln!(
+            md,
+            "## Throughput: closed loop, no think time, GET /health on a minimal hyper server\n"
+        )?;
+        writeln!(md, "| tool | median req/s | vs wrk |\n|---|---|---|")?;
+        writeln!(
+            md,
+            "| wrk -t1 | {w:.0} | 1.00 |\n| harness (1 worker) | {h:.0} | {:.2} |",
+            h / w
+        )?;
+        if with_k6 {
+            writeln!(
+                md,
+                "| k6 | {k:.0} | {:.2} |\n\nharness / k6 = **{:.2}×**\n",
+                k / w,
+                h / k
+            )?;
+        }
+        writeln!(
+            md,
+            "harness p99 latency under that load: {:.2} ms (median of rounds)\n",
+            median(ours_p99)
+        )?;
+    }
+
+    if !args.skip.iter().any(|s| s == "memory") {
+        writeln!(md, "## Memory per VU (1 s think time, 10 s, GET /health)\n")?;
+        writeln!(
+            md,
+            "| model | VUs | peak RSS (MB) | KB per VU | marginal KB per VU |\n|---|---|---|---|---|"
+        )?;
+        for model in ["per-vu", "shared"] {
+            let mut prev: Option<(u64, u64)> = None;
+            for n in [100u64, 1_000, 10_000]
+                .into_iter()
+                .filter(|n| *n <= args.max_vus)
+            {
+                let (out, _, _) = measure(
+                    pinned(
+                        0,
+                        path(&bins.loadgen),
+                        &[&url, &n.to_string(), "10", "1000", model, "1"],
+                    ),
+                    Duration::from_secs(120),
+                )?;
+                let rss = json_field(&out, "peak_rss_kb") as u64;
+                let marginal = prev
+                    .map(|(pn, pr)| {
+                        format!("{:.1}", (rss.saturating_sub(pr)) as f64 / (n - pn) as f64)
+                    })
+                    .unwrap_or_else(|| "–".into());
+                writeln!(
+                    md,
+                    "| {model} | {n} | {:.1} | {:.1} | {marginal} |",
+                    rss as f64 / 1024.0,
+                    rss as f64 / n as f64
+                )?;
+                prev = Some((n, rss));
+            }
+        }
+        if with_k6 {
+            let (_, peak) = k6(&url, 1000, 10, true)?;
+            writeln!(
+                md,
+                "| k6 | 1000 | {:.1} | {:.1} | |",
+                peak as f64 / 1024.0,
+                peak as f64 / 1000.0
+            )?;
+        }
+        writeln!(md)?;
+    }
+
+    if !args.skip.iter().any(|s| s == "mock") {
+        let mport = free_port();
+        let mock = Server::start(
+            pinned(
+                1,
+                path(&bins.mock),
+                &["--port", &mport.to_string(), "--workers", "1"],
+            ),
+            mport,
+        )?;
+        let reg = post_json(
+            mport,
+            "/api/v1/auth/register",
+            r#"{"email":"bench@example.com","password":"Passw0rd!23","name":"B","organization_name":"B"}"#,
+        )?;
+        let token = reg
+            .split("\"access_token\":\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .context("register answered without a token")?
+            .to_string();
+        let auth = format!("Authorization: Bearer {token}");
+        let (mut base, mut health, mut agents) = (vec![], vec![], vec![]);
+        for _ in 0..args.rounds {
+            let (out, _, _) = measure(
+                pinned(
+                    0,
+                    "wrk",
+                    &["-t1", &format!("-c{c}"), &format!("-d{secs}s"), &url],
+                ),
+                Duration::from_secs(secs + 30),
+            )?;
+            base.push(wrk_rps(&out));
+            let (out, _, _) = measure(
+                pinned(
+                    0,
+                    "wrk",
+                    &[
+                        "-t1",
+                        &format!("-c{c}"),
+                        &format!("-d{secs}s"),
+                        &mock.url("/health"),
+                    ],
+                ),
+                Duration::from_secs(secs + 30),
+            )?;
+            health.push(wrk_rps(&out));
+            let (out, _, _) = measure(
+                pinned(
+                    0,
+                    "wrk",
+                    &[
+                        "-t1",
+                        &format!("-c{c}"),
+                        &format!("-d{secs}s"),
+                        "-H",
+                        &auth,
+                        &mock.url("/api/v1/agents?limit=10"),
+                    ],
+                ),
+                Duration::from_secs(secs + 30),
+            )?;
+            agents.push(wrk_rps(&out));
+        }
+        let (b, h, a) = (median(base), median(health), median(agents));
+        writeln!(
+            md,
+            "## The mock under wrk (-t1 -c{c})\n\n| target | median req/s | vs minimal |\n|---|---|---|"
+        )?;
+        writeln!(
+            md,
+            "| minimal hyper server, GET /health | {b:.0} | 1.00 |\n| mock, GET /health | {h:.0} | {:.2} |\n| mock, GET /api/v1/agents (authenticated) | {a:.0} | {:.2} |\n",
+            h / b,
+            a / b
+        )?;
+
+        let before = mock.rss_kb();
+        let mut served = 0.0;
+        let mut rounds = 0;
+        while served < 1_000_000.0 && rounds < 10 {
+            let (out, _, _) = measure(
+                pinned(
+                    0,
+                    "wrk",
+                    &[
+                        "-t1",
+                        &format!("-c{c}"),
+                        "-d10s",
+                        "-H",
+                        &auth,
+                        &mock.url("/api/v1/agents?limit=10"),
+                    ],
+                ),
+                Duration::from_secs(60),
+            )?;
+            served += wrk_requests(&out);
+            rounds += 1;
+        }
+        let after = mock.rss_kb();
+        writeln!(
+            md,
+            "Mock memory over {served:.0} authenticated requests: RSS {:.1} MB → {:.1} MB (growth {:.1} MB).\n",
+            before as f64 / 1024.0,
+            after as f64 / 1024.0,
+            (after as f64 - before as f64) / 1024.0
+        )?;
+    }
+    drop(minimal);
+    println!("{md}");
+    std::fs::create_dir_all("target/bench")?;
+    std::fs::write("target/bench/results.md", &md)?;
+    eprintln!("written to target/bench/results.md");
+    Ok(())
+}
