@@ -136,6 +136,7 @@ async fn an_abort_on_fail_threshold_stops_the_agents_suite_and_teardown_still_cl
                 .abort_on_fail()
                 .delay_abort_eval(Duration::from_secs(2)),
         )],
+        ..RunOptions::default()
     };
     let started = std::time::Instant::now();
     let run = loadtests::run_with(Suite::Agents, options).await.unwrap();
