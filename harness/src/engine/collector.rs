@@ -10,12 +10,12 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::Live;
-use crate::metrics::{MetricKind, Sample, Store, Tags, Value, names};
+use crate::metrics::{Entry, MetricKind, Sample, Store, Tags, Value, names};
 use crate::threshold::{self, Compiled};
 
 /// What the collector receives.
 pub(crate) enum Msg {
-    Batch(Vec<Sample>),
+    Batch(Vec<Entry>),
     Finish(oneshot::Sender<Store>),
 }
 
@@ -63,26 +63,30 @@ impl Collector {
         }
     }
 
-    fn add(&mut self, batch: &[Sample]) {
+    fn add(&mut self, batch: &[Entry]) {
         use std::sync::atomic::Ordering::Relaxed;
-        for s in batch {
-            self.store.add(s);
-            match &*s.metric {
-                names::HTTP_REQS => {
-                    self.live.requests.fetch_add(1, Relaxed);
+        let (mut requests, mut failed, mut iterations, mut dropped) = (0, 0, 0, 0);
+        for e in batch {
+            match e {
+                Entry::Http(h) => {
+                    self.store.add_http(h);
+                    requests += 1;
+                    failed += u64::from(h.failed);
                 }
-                names::HTTP_REQ_FAILED if s.value == Value::Bool(true) => {
-                    self.live.failed.fetch_add(1, Relaxed);
+                Entry::Point(s) => {
+                    self.store.add(s);
+                    match &*s.metric {
+                        names::ITERATIONS => iterations += 1,
+                        names::DROPPED_ITERATIONS => dropped += 1,
+                        _ => {}
+                    }
                 }
-                names::ITERATIONS => {
-                    self.live.iterations.fetch_add(1, Relaxed);
-                }
-                names::DROPPED_ITERATIONS => {
-                    self.live.dropped.fetch_add(1, Relaxed);
-                }
-                _ => {}
             }
         }
+        self.live.requests.fetch_add(requests, Relaxed);
+        self.live.failed.fetch_add(failed, Relaxed);
+        self.live.iterations.fetch_add(iterations, Relaxed);
+        self.live.dropped.fetch_add(dropped, Relaxed);
     }
 
     fn sample_vus(&mut self) {

@@ -7,8 +7,8 @@
 //! on a fresh connection, which reqwest does not report apart); `receiving` is reading the body.
 //! Byte counts are computed from the request and response as built and parsed, not from the wire.
 
+use std::borrow::Cow;
 use std::ops::RangeInclusive;
-use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Method;
@@ -18,7 +18,6 @@ use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
 use super::Vu;
-use crate::metrics::names;
 
 /// Which statuses count as success (`http_req_failed` false). Default: 200–399.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,7 +152,7 @@ pub struct RequestBuilder<'a> {
     vu: &'a mut Vu,
     method: Method,
     url: String,
-    name: Option<String>,
+    name: Option<Cow<'static, str>>,
     headers: Vec<(HeaderName, HeaderValue)>,
     body: Option<Vec<u8>>,
     expected: Option<Expected>,
@@ -179,7 +178,7 @@ impl<'a> RequestBuilder<'a> {
 
     /// The `name` tag: a templated name such as `GET /api/v1/agents/{id}`. Without it, the URL's
     /// path is used, which is only right when it holds no ids.
-    pub fn name(mut self, name: impl Into<String>) -> Self {
+    pub fn name(mut self, name: impl Into<Cow<'static, str>>) -> Self {
         self.name = Some(name.into());
         self
     }
@@ -257,7 +256,7 @@ impl<'a> RequestBuilder<'a> {
             invalid,
         } = self;
         let expected_set = expected.unwrap_or_else(|| vu.default_expected().clone());
-        let name = name.unwrap_or_else(|| path_of(&url).to_string());
+        let name = name.unwrap_or_else(|| Cow::Owned(path_of(&url).to_string()));
         let sent_bytes = method.as_str().len()
             + path_of(&url).len()
             + 13
@@ -354,7 +353,7 @@ async fn perform(req: reqwest::RequestBuilder) -> Outcome {
 
 /// What one request contributes to the metrics.
 pub(crate) struct HttpRecord<'m> {
-    pub name: String,
+    pub name: Cow<'static, str>,
     pub method: &'m str,
     pub status: u16,
     pub ok: bool,
@@ -363,38 +362,6 @@ pub(crate) struct HttpRecord<'m> {
     pub sent: usize,
     pub received: usize,
     pub error: Option<TransportError>,
-}
-
-impl HttpRecord<'_> {
-    pub(crate) fn emit(self, rec: &mut super::Recorder, base: &crate::metrics::Tags) {
-        let status: Arc<str> = Arc::from(self.status.to_string());
-        let tags = base.with([
-            ("name", Arc::<str>::from(self.name)),
-            ("method", Arc::from(self.method)),
-            ("status", status),
-            (
-                "expected_response",
-                Arc::from(if self.ok { "true" } else { "false" }),
-            ),
-        ]);
-        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-        rec.counter(names::HTTP_REQS, 1.0, &tags);
-        rec.trend(names::HTTP_REQ_DURATION, ms(self.duration), &tags);
-        rec.trend(names::HTTP_REQ_WAITING, ms(self.waiting), &tags);
-        rec.trend(
-            names::HTTP_REQ_RECEIVING,
-            ms(self.duration.saturating_sub(self.waiting)),
-            &tags,
-        );
-        rec.rate(names::HTTP_REQ_FAILED, !self.ok, &tags);
-        rec.counter(names::DATA_SENT, self.sent as f64, &tags);
-        rec.counter(names::DATA_RECEIVED, self.received as f64, &tags);
-        if let Some(e) = self.error {
-            let etags = tags.with([("error", e.as_str())]);
-            rec.counter(names::HTTP_TRANSPORT_ERRORS, 1.0, &etags);
-        }
-        rec.flush_if_full();
-    }
 }
 
 fn path_of(url: &str) -> &str {

@@ -1,30 +1,41 @@
-//! A per-VU sample buffer: samples are pushed without locks and sent to the collector in batches.
+//! A per-VU sample buffer: samples are pushed without locks and sent to the collector in
+//! batches — when the buffer is full, or at an iteration's end once 200 ms have passed since
+//! the last send, and always when the VU ends.
 
 use std::borrow::Cow;
+use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
 
 use super::Msg;
-use crate::metrics::{MetricKind, Sample, Tags, Value};
+use crate::metrics::{Entry, HttpSample, MetricKind, Sample, Tags, Value};
 
-const BATCH: usize = 256;
+const BATCH: usize = 512;
+const MAX_HOLD: Duration = Duration::from_millis(200);
 
 /// Buffers samples and ships them to the collector in batches.
 #[derive(Debug)]
 pub struct Recorder {
-    buf: Vec<Sample>,
+    buf: Vec<Entry>,
     tx: UnboundedSender<Msg>,
     start: Instant,
+    last_flush: Instant,
 }
 
 impl Recorder {
     pub(crate) fn new(tx: UnboundedSender<Msg>, start: Instant) -> Recorder {
         Recorder {
-            buf: Vec::with_capacity(32),
+            buf: Vec::new(),
             tx,
             start,
+            last_flush: Instant::now(),
         }
+    }
+
+    /// Time since the test started, for sample timestamps.
+    pub fn now(&self) -> Duration {
+        self.start.elapsed()
     }
 
     /// Records one value now.
@@ -35,13 +46,22 @@ impl Recorder {
         value: Value,
         tags: &Tags,
     ) {
-        self.buf.push(Sample {
+        let at = self.now();
+        self.buf.push(Entry::Point(Sample {
             metric: metric.into(),
             kind,
             tags: tags.clone(),
             value,
-            at: self.start.elapsed(),
-        });
+            at,
+        }));
+    }
+
+    /// Records one HTTP request.
+    pub fn http(&mut self, sample: HttpSample) {
+        self.buf.push(Entry::Http(sample));
+        if self.buf.len() >= BATCH {
+            self.flush();
+        }
     }
 
     pub fn counter(&mut self, metric: impl Into<Cow<'static, str>>, value: f64, tags: &Tags) {
@@ -60,17 +80,20 @@ impl Recorder {
         self.push(metric, MetricKind::Gauge, Value::Number(value), tags);
     }
 
-    /// Sends the buffer if it has grown large; called on the hot path.
-    pub fn flush_if_full(&mut self) {
-        if self.buf.len() >= BATCH {
+    /// Sends the buffer if it is full or has been held long enough; called at iteration ends.
+    pub fn flush_if_due(&mut self) {
+        if self.buf.len() >= BATCH
+            || (!self.buf.is_empty() && self.last_flush.elapsed() >= MAX_HOLD)
+        {
             self.flush();
         }
     }
 
     /// Sends whatever is buffered. A closed collector means the run is over: samples are dropped.
     pub fn flush(&mut self) {
+        self.last_flush = Instant::now();
         if !self.buf.is_empty() {
-            let batch = std::mem::replace(&mut self.buf, Vec::with_capacity(32));
+            let batch = std::mem::replace(&mut self.buf, Vec::with_capacity(64));
             let _ = self.tx.send(Msg::Batch(batch));
         }
     }

@@ -152,7 +152,7 @@ impl ScenarioRun {
                 self.shared.log_error(format!("{}: {e}", self.name));
             }
         }
-        vu.rec.flush();
+        vu.rec.flush_if_due();
     }
 }
 

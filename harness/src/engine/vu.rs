@@ -14,7 +14,7 @@ use reqwest::Method;
 use super::http::{Expected, HttpRecord, RequestBuilder};
 use super::{Recorder, RunShared};
 use crate::BoxError;
-use crate::metrics::{Tags, names};
+use crate::metrics::{HttpSample, Tags, names};
 
 /// A scenario's function: one iteration of one VU.
 pub type VuFn =
@@ -33,7 +33,12 @@ pub struct Vu {
     group: Option<Arc<str>>,
     state: Option<Box<dyn Any + Send>>,
     rng: SmallRng,
+    /// Tags of recent (name, method, status, expected) combinations, so a request allocates none.
+    http_tags: Vec<(String, String, u16, bool, Tags)>,
 }
+
+/// How many distinct request tag sets a VU keeps ready.
+const HTTP_TAG_CACHE: usize = 32;
 
 impl Vu {
     pub(crate) fn new(
@@ -56,6 +61,7 @@ impl Vu {
             scenario_tags,
             group: None,
             state: None,
+            http_tags: Vec::new(),
         }
     }
 
@@ -146,6 +152,10 @@ impl Vu {
     /// Enters a group (the `group` tag on every later sample), or leaves it with `None`.
     /// Each iteration starts outside any group.
     pub fn set_group(&mut self, group: Option<&str>) {
+        if self.group.as_deref() == group {
+            return;
+        }
+        self.http_tags.clear();
         self.group = group.map(Arc::from);
         self.tags = match &self.group {
             Some(g) => self.scenario_tags.with([("group", g.clone())]),
@@ -227,8 +237,50 @@ impl Vu {
         &self.shared.expected
     }
 
-    pub(crate) fn record_http(&mut self, record: HttpRecord<'_>) {
-        record.emit(&mut self.rec, &self.tags);
+    pub(crate) fn record_http(&mut self, r: HttpRecord<'_>) {
+        let tags = self.http_tags(&r.name, r.method, r.status, r.ok);
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let at = self.rec.now();
+        self.rec.http(HttpSample {
+            tags,
+            at,
+            duration_ms: ms(r.duration),
+            waiting_ms: ms(r.waiting),
+            failed: !r.ok,
+            sent: r.sent as u64,
+            received: r.received as u64,
+            error: r.error.map(|e| e.as_str()),
+        });
+    }
+
+    fn http_tags(&mut self, name: &str, method: &str, status: u16, ok: bool) -> Tags {
+        let hit = self
+            .http_tags
+            .iter()
+            .find(|(n, m, s, o, _)| n == name && m == method && *s == status && *o == ok);
+        if let Some((.., tags)) = hit {
+            return tags.clone();
+        }
+        let tags = self.tags.with([
+            ("name", Arc::<str>::from(name)),
+            ("method", Arc::from(method)),
+            ("status", Arc::from(status.to_string())),
+            (
+                "expected_response",
+                Arc::from(if ok { "true" } else { "false" }),
+            ),
+        ]);
+        if self.http_tags.len() >= HTTP_TAG_CACHE {
+            self.http_tags.clear();
+        }
+        self.http_tags.push((
+            name.to_string(),
+            method.to_string(),
+            status,
+            ok,
+            tags.clone(),
+        ));
+        tags
     }
 
     pub(crate) fn iteration_tags(&self) -> &Tags {

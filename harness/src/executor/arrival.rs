@@ -180,7 +180,7 @@ pub(crate) async fn dispatch(
                 }
             }
         }
-        recorder.flush_if_full();
+        recorder.flush_if_due();
     }
     let now = Instant::now();
     for t in missed.drain(..) {

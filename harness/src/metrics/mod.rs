@@ -8,7 +8,7 @@ mod store;
 mod tags;
 
 pub use builtin::{builtin_kind, names};
-pub use sample::{MetricKind, Sample, Value};
+pub use sample::{Entry, HttpSample, MetricKind, Sample, Value};
 pub use sink::{Sink, TrendSink};
 pub use store::{Bucket, Series, Store};
-pub use tags::Tags;
+pub use tags::{Tags, TagsHash};

@@ -44,3 +44,24 @@ pub struct Sample {
     pub value: Value,
     pub at: Duration,
 }
+
+/// One HTTP request's measurements: seven metrics from one entry, with one set of tags.
+#[derive(Debug, Clone)]
+pub struct HttpSample {
+    pub tags: Tags,
+    pub at: Duration,
+    pub duration_ms: f64,
+    pub waiting_ms: f64,
+    pub failed: bool,
+    pub sent: u64,
+    pub received: u64,
+    /// The transport error's class, when there was no response.
+    pub error: Option<&'static str>,
+}
+
+/// What a VU's buffer holds: single samples, or a whole request.
+#[derive(Debug, Clone)]
+pub enum Entry {
+    Point(Sample),
+    Http(HttpSample),
+}

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{MetricKind, Sample, Sink, Tags, TrendSink};
+use super::{HttpSample, MetricKind, Sample, Sink, Tags, TagsHash, TrendSink, Value, names};
 
 /// One second of one metric, all tag sets together: enough to draw a time series and to compare
 /// windows (error rate, latency percentiles) without keeping raw samples.
@@ -60,7 +60,7 @@ impl Bucket {
 #[derive(Debug, Clone)]
 pub struct Series {
     pub kind: MetricKind,
-    pub by_tags: HashMap<Tags, Sink>,
+    pub by_tags: HashMap<Tags, Sink, TagsHash>,
     pub buckets: Vec<Bucket>,
 }
 
@@ -68,7 +68,7 @@ impl Series {
     fn new(kind: MetricKind) -> Series {
         Series {
             kind,
-            by_tags: HashMap::new(),
+            by_tags: HashMap::with_hasher(TagsHash),
             buckets: Vec::new(),
         }
     }
@@ -98,30 +98,106 @@ impl Store {
 
     /// Aggregates one sample. A sample whose kind disagrees with the metric's first kind is dropped.
     pub fn add(&mut self, sample: &Sample) {
-        let series = match self.metrics.get_mut(&*sample.metric) {
+        self.add_value(
+            &sample.metric,
+            sample.kind,
+            &sample.tags,
+            sample.value,
+            sample.at,
+        );
+    }
+
+    /// Aggregates one request's seven metrics (and a transport error, if any).
+    pub fn add_http(&mut self, h: &HttpSample) {
+        use MetricKind::{Counter, Rate, Trend};
+        let at = h.at;
+        self.add_value(names::HTTP_REQS, Counter, &h.tags, Value::Number(1.0), at);
+        self.add_value(
+            names::HTTP_REQ_DURATION,
+            Trend,
+            &h.tags,
+            Value::Number(h.duration_ms),
+            at,
+        );
+        self.add_value(
+            names::HTTP_REQ_WAITING,
+            Trend,
+            &h.tags,
+            Value::Number(h.waiting_ms),
+            at,
+        );
+        let receiving = (h.duration_ms - h.waiting_ms).max(0.0);
+        self.add_value(
+            names::HTTP_REQ_RECEIVING,
+            Trend,
+            &h.tags,
+            Value::Number(receiving),
+            at,
+        );
+        self.add_value(
+            names::HTTP_REQ_FAILED,
+            Rate,
+            &h.tags,
+            Value::Bool(h.failed),
+            at,
+        );
+        self.add_value(
+            names::DATA_SENT,
+            Counter,
+            &h.tags,
+            Value::Number(h.sent as f64),
+            at,
+        );
+        self.add_value(
+            names::DATA_RECEIVED,
+            Counter,
+            &h.tags,
+            Value::Number(h.received as f64),
+            at,
+        );
+        if let Some(e) = h.error {
+            let tags = h.tags.with([("error", e)]);
+            self.add_value(
+                names::HTTP_TRANSPORT_ERRORS,
+                Counter,
+                &tags,
+                Value::Number(1.0),
+                at,
+            );
+        }
+    }
+
+    fn add_value(
+        &mut self,
+        metric: &str,
+        kind: MetricKind,
+        tags: &Tags,
+        value: Value,
+        at: Duration,
+    ) {
+        let series = match self.metrics.get_mut(metric) {
             Some(s) => s,
             None => self
                 .metrics
-                .entry(Arc::from(&*sample.metric))
-                .or_insert_with(|| Series::new(sample.kind)),
+                .entry(Arc::from(metric))
+                .or_insert_with(|| Series::new(kind)),
         };
-        if series.kind != sample.kind {
+        if series.kind != kind {
             return;
         }
-        let kind = series.kind;
-        match series.by_tags.get_mut(&sample.tags) {
-            Some(sink) => sink.add(sample.value),
+        match series.by_tags.get_mut(tags) {
+            Some(sink) => sink.add(value),
             None => {
                 let mut sink = Sink::new(kind);
-                sink.add(sample.value);
-                series.by_tags.insert(sample.tags.clone(), sink);
+                sink.add(value);
+                series.by_tags.insert(tags.clone(), sink);
             }
         }
-        let second = sample.at.as_secs() as usize;
+        let second = at.as_secs() as usize;
         if series.buckets.len() <= second {
             series.buckets.resize_with(second + 1, || Bucket::new(kind));
         }
-        series.buckets[second].add(sample.value.as_f64());
+        series.buckets[second].add(value.as_f64());
     }
 
     /// Declares a metric so it shows in the report even with no samples.
