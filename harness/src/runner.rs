@@ -208,10 +208,11 @@ impl Test {
             }
         }
         if let Some(url) = &self.base_url {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
+            let parsed = reqwest::Url::parse(url).map_err(|e| e.to_string());
+            if !(url.starts_with("http://") || url.starts_with("https://")) || parsed.is_err() {
                 errors.push(Error::Scenario {
                     scenario: String::new(),
-                    reason: format!("base URL {url:?} must start with http:// or https://"),
+                    reason: format!("base URL {url:?} must be an http:// or https:// URL"),
                 });
             }
         }
@@ -263,7 +264,10 @@ impl Test {
             start,
             tx: tx.clone(),
             live: live.clone(),
-            base_url: self.base_url.clone(),
+            base: self
+                .base_url
+                .as_deref()
+                .and_then(|u| reqwest::Url::parse(u).ok()),
             time_scale: scale,
             seed: self.seed,
             expected: self.expected.clone(),
@@ -271,6 +275,7 @@ impl Test {
             setup_data: OnceLock::new(),
             next_vu_id: AtomicU64::new(1),
             errors: Mutex::default(),
+            interned: Mutex::default(),
         });
         let signals = self
             .handle_signals

@@ -540,3 +540,38 @@ async fn graceful_stop_interrupts_iterations_that_run_too_long() {
         "interrupted iterations are not complete"
     );
 }
+
+#[tokio::test]
+async fn relative_urls_join_the_base_path_and_bad_urls_are_request_errors() {
+    let server = MockServer::start().await;
+    Mock::given(path("/prefix/items"))
+        .and(wiremock::matchers::query_param("q", "a b"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let report = quiet("urls")
+        .base_url(format!("{}/prefix/", server.uri()))
+        .scenario(Scenario::new("s", SharedIterations::new(1, 1), |vu| {
+            Box::pin(async move {
+                assert_eq!(vu.get("/items?q=a%20b").send().await.status, 200);
+                assert_eq!(
+                    vu.get("/items").query(&[("q", "a b")]).send().await.status,
+                    200
+                );
+                let bad = vu.get("http://[::1").send().await;
+                assert_eq!((bad.status, bad.error), (0, Some(TransportError::Request)));
+                Ok(())
+            })
+        }))
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(report.count("http_reqs"), 3.0);
+    assert_eq!(
+        report.count("http_reqs{name:/prefix/items}"),
+        2.0,
+        "untemplated names default to the path"
+    );
+    server.verify().await;
+}

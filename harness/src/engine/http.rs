@@ -121,7 +121,8 @@ impl TransportError {
 pub struct Response {
     pub status: u16,
     pub headers: HeaderMap,
-    pub body: Vec<u8>,
+    /// The body, shared with the client's buffer (no copy).
+    pub body: bytes::Bytes,
     pub error: Option<TransportError>,
     pub error_message: Option<String>,
     pub duration: Duration,
@@ -151,7 +152,7 @@ impl Response {
 pub struct RequestBuilder<'a> {
     vu: &'a mut Vu,
     method: Method,
-    url: String,
+    url: Result<reqwest::Url, String>,
     name: Option<Cow<'static, str>>,
     headers: Vec<(HeaderName, HeaderValue)>,
     body: Option<Vec<u8>>,
@@ -214,18 +215,10 @@ impl<'a> RequestBuilder<'a> {
         self
     }
 
-    /// Query parameters, appended to the URL.
+    /// Query parameters, appended to the URL (form-encoded).
     pub fn query(mut self, pairs: &[(&str, &str)]) -> Self {
-        for (i, (k, v)) in pairs.iter().enumerate() {
-            let sep = if i == 0 && !self.url.contains('?') {
-                '?'
-            } else {
-                '&'
-            };
-            self.url.push(sep);
-            self.url.push_str(&encode(k));
-            self.url.push('=');
-            self.url.push_str(&encode(v));
+        if let Ok(u) = &mut self.url {
+            u.query_pairs_mut().extend_pairs(pairs);
         }
         self
     }
@@ -256,9 +249,13 @@ impl<'a> RequestBuilder<'a> {
             invalid,
         } = self;
         let expected_set = expected.unwrap_or_else(|| vu.default_expected().clone());
-        let name = name.unwrap_or_else(|| Cow::Owned(path_of(&url).to_string()));
+        let path = url.as_ref().map_or("/", |u| u.path());
+        let name = name.unwrap_or_else(|| Cow::Owned(path.to_string()));
+        let target_len = url
+            .as_ref()
+            .map_or(0, |u| u.path().len() + u.query().map_or(0, |q| q.len() + 1));
         let sent_bytes = method.as_str().len()
-            + path_of(&url).len()
+            + target_len
             + 13
             + headers
                 .iter()
@@ -266,10 +263,10 @@ impl<'a> RequestBuilder<'a> {
                 .sum::<usize>()
             + body.as_ref().map_or(0, |b| b.len() + 20);
         let start = Instant::now();
-        let outcome = match invalid {
-            Some(msg) => Err((TransportError::Request, msg)),
-            None => {
-                let mut req = vu.client().request(method.clone(), &url);
+        let outcome = match (invalid, url) {
+            (Some(msg), _) | (None, Err(msg)) => Err((TransportError::Request, msg)),
+            (None, Ok(url)) => {
+                let mut req = vu.client().request(method.clone(), url);
                 for (k, v) in headers {
                     req = req.header(k, v);
                 }
@@ -279,7 +276,8 @@ impl<'a> RequestBuilder<'a> {
                 if let Some(t) = timeout {
                     req = req.timeout(t);
                 }
-                perform(req).await
+                // Boxed: an idle VU's iteration future then does not carry reqwest's state.
+                Box::pin(perform(req)).await
             }
         };
         let end = Instant::now();
@@ -290,7 +288,7 @@ impl<'a> RequestBuilder<'a> {
             Err((kind, msg)) => (
                 0,
                 HeaderMap::new(),
-                Vec::new(),
+                bytes::Bytes::new(),
                 end - start,
                 Some(kind),
                 Some(msg),
@@ -331,16 +329,16 @@ impl<'a> RequestBuilder<'a> {
     }
 }
 
-type Outcome = Result<(u16, HeaderMap, Vec<u8>, Instant), (TransportError, String)>;
+type Outcome = Result<(u16, HeaderMap, bytes::Bytes, Instant), (TransportError, String)>;
 
 async fn perform(req: reqwest::RequestBuilder) -> Outcome {
-    let resp = req
+    let mut resp = req
         .send()
         .await
         .map_err(|e| (TransportError::classify(&e), e.to_string()))?;
     let headers_at = Instant::now();
     let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
+    let headers = std::mem::take(resp.headers_mut());
     let body = resp.bytes().await.map_err(|e| {
         let kind = match TransportError::classify(&e) {
             TransportError::Other | TransportError::Request => TransportError::Body,
@@ -348,7 +346,7 @@ async fn perform(req: reqwest::RequestBuilder) -> Outcome {
         };
         (kind, e.to_string())
     })?;
-    Ok((status, headers, body.to_vec(), headers_at))
+    Ok((status, headers, body, headers_at))
 }
 
 /// What one request contributes to the metrics.
@@ -364,48 +362,14 @@ pub(crate) struct HttpRecord<'m> {
     pub error: Option<TransportError>,
 }
 
-fn path_of(url: &str) -> &str {
-    let after_scheme = url.find("://").map_or(url, |i| &url[i + 3..]);
-    let path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
-    path.split('?').next().unwrap_or(path)
-}
-
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn path_of_strips_scheme_host_and_query() {
-        assert_eq!(
-            path_of("http://127.0.0.1:8000/api/v1/agents?limit=5"),
-            "/api/v1/agents"
-        );
-        assert_eq!(path_of("http://localhost"), "/");
-        assert_eq!(path_of("/health"), "/health");
-    }
 
     #[test]
     fn default_expected_statuses_are_200_to_399() {
         let e = Expected::default();
         assert!(e.contains(200) && e.contains(399));
         assert!(!e.contains(400) && !e.contains(0) && !e.contains(199));
-    }
-
-    #[test]
-    fn query_values_are_percent_encoded() {
-        assert_eq!(encode("a b/c"), "a%20b%2Fc");
     }
 }

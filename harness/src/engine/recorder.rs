@@ -93,7 +93,7 @@ impl Recorder {
     pub fn flush(&mut self) {
         self.last_flush = Instant::now();
         if !self.buf.is_empty() {
-            let batch = std::mem::replace(&mut self.buf, Vec::with_capacity(64));
+            let batch = std::mem::take(&mut self.buf);
             let _ = self.tx.send(Msg::Batch(batch));
         }
     }

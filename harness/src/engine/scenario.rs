@@ -2,7 +2,7 @@
 //! and iteration wrapper (metrics, interruption, error log).
 
 use std::any::Any;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -22,7 +22,7 @@ pub(crate) struct RunShared {
     pub start: Instant,
     pub tx: UnboundedSender<Msg>,
     pub live: Arc<Live>,
-    pub base_url: Option<String>,
+    pub base: Option<reqwest::Url>,
     pub time_scale: f64,
     pub seed: u64,
     pub expected: Expected,
@@ -30,11 +30,24 @@ pub(crate) struct RunShared {
     pub setup_data: OnceLock<Arc<dyn Any + Send + Sync>>,
     pub next_vu_id: AtomicU64,
     pub errors: Mutex<BTreeMap<String, u64>>,
+    /// Canonical tag sets: VUs share one `Tags` per distinct set, so the collector compares
+    /// pointers, not strings, and 10,000 VUs keep one copy. Locked only on a VU's cache miss.
+    pub interned: Mutex<HashSet<Tags, crate::metrics::TagsHash>>,
 }
 
 impl RunShared {
     pub(crate) fn recorder(&self) -> Recorder {
         Recorder::new(self.tx.clone(), self.start)
+    }
+
+    /// The canonical copy of a tag set.
+    pub(crate) fn intern(&self, tags: Tags) -> Tags {
+        let mut set = self.interned.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(t) = set.get(&tags) {
+            return t.clone();
+        }
+        set.insert(tags.clone());
+        tags
     }
 
     /// Counts an iteration error by message; only touched when an iteration fails.

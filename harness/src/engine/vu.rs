@@ -35,6 +35,8 @@ pub struct Vu {
     rng: SmallRng,
     /// Tags of recent (name, method, status, expected) combinations, so a request allocates none.
     http_tags: Vec<(String, String, u16, bool, Tags)>,
+    last_url: Option<(String, reqwest::Url)>,
+    check_tags: Vec<(String, Tags)>,
 }
 
 /// How many distinct request tag sets a VU keeps ready.
@@ -62,6 +64,8 @@ impl Vu {
             group: None,
             state: None,
             http_tags: Vec::new(),
+            last_url: None,
+            check_tags: Vec::new(),
         }
     }
 
@@ -93,7 +97,7 @@ impl Vu {
 
     /// The run's base URL, if one was set.
     pub fn base_url(&self) -> Option<&str> {
-        self.shared.base_url.as_deref()
+        self.shared.base.as_ref().map(reqwest::Url::as_str)
     }
 
     /// Starts a request; relative URLs are joined to the base URL.
@@ -119,7 +123,17 @@ impl Vu {
 
     /// Records a check (the `checks` rate, tagged `check:<name>`) and returns `ok`.
     pub fn check(&mut self, name: &str, ok: bool) -> bool {
-        let tags = self.tags.with([("check", name)]);
+        let tags = match self.check_tags.iter().find(|(n, _)| n == name) {
+            Some((_, t)) => t.clone(),
+            None => {
+                let t = self.shared.intern(self.tags.with([("check", name)]));
+                if self.check_tags.len() >= HTTP_TAG_CACHE {
+                    self.check_tags.clear();
+                }
+                self.check_tags.push((name.to_string(), t.clone()));
+                t
+            }
+        };
         self.rec.rate(names::CHECKS, ok, &tags);
         ok
     }
@@ -156,9 +170,12 @@ impl Vu {
             return;
         }
         self.http_tags.clear();
+        self.check_tags.clear();
         self.group = group.map(Arc::from);
         self.tags = match &self.group {
-            Some(g) => self.scenario_tags.with([("group", g.clone())]),
+            Some(g) => self
+                .shared
+                .intern(self.scenario_tags.with([("group", g.clone())])),
             None => self.scenario_tags.clone(),
         };
     }
@@ -219,14 +236,36 @@ impl Vu {
         self.shared.time_scale
     }
 
-    pub(crate) fn resolve(&self, url: &str) -> String {
+    /// A request URL: relative paths reuse the run's parsed base URL (no host parsing per
+    /// request); an absolute URL is parsed once and kept while the VU keeps using it.
+    pub(crate) fn resolve(&mut self, url: &str) -> Result<reqwest::Url, String> {
         if url.starts_with("http://") || url.starts_with("https://") {
-            return url.to_string();
+            if let Some((last, parsed)) = &self.last_url {
+                if last == url {
+                    return Ok(parsed.clone());
+                }
+            }
+            let parsed =
+                reqwest::Url::parse(url).map_err(|e| format!("invalid URL {url:?}: {e}"))?;
+            self.last_url = Some((url.to_string(), parsed.clone()));
+            return Ok(parsed);
         }
-        match &self.shared.base_url {
-            Some(base) => format!("{}{}", base.trim_end_matches('/'), url),
-            None => url.to_string(),
+        let Some(base) = &self.shared.base else {
+            return Err(format!("relative URL {url:?} but the test has no base URL"));
+        };
+        let mut u = base.clone();
+        let (path, query) = match url.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (url, None),
+        };
+        let prefix = base.path().trim_end_matches('/');
+        if prefix.is_empty() {
+            u.set_path(path);
+        } else {
+            u.set_path(&format!("{prefix}{path}"));
         }
+        u.set_query(query);
+        Ok(u)
     }
 
     pub(crate) fn client(&self) -> &reqwest::Client {
@@ -261,7 +300,7 @@ impl Vu {
         if let Some((.., tags)) = hit {
             return tags.clone();
         }
-        let tags = self.tags.with([
+        let tags = self.shared.intern(self.tags.with([
             ("name", Arc::<str>::from(name)),
             ("method", Arc::from(method)),
             ("status", Arc::from(status.to_string())),
@@ -269,7 +308,7 @@ impl Vu {
                 "expected_response",
                 Arc::from(if ok { "true" } else { "false" }),
             ),
-        ]);
+        ]));
         if self.http_tags.len() >= HTTP_TAG_CACHE {
             self.http_tags.clear();
         }
