@@ -1,5 +1,5 @@
 //! The ceiling for any reqwest-based generator: N tasks in a bare loop of GET + read body, on
-//! one runtime thread, no metrics. Prints requests/s. `bare_reqwest URL TASKS SECONDS`
+//! a current-thread runtime, no metrics. Prints requests/s. `bare_reqwest URL TASKS SECONDS`
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

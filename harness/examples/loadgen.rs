@@ -29,7 +29,7 @@ fn main() {
     let think_ms: u64 = args.get(4).and_then(|t| t.parse().ok()).unwrap_or(0);
     let model = match args.get(5).map(String::as_str) {
         Some("shared") => ConnectionModel::Shared {
-            max_idle_per_host: 1024,
+            max_connections: 256,
         },
         _ => ConnectionModel::PerVu,
     };

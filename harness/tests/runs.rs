@@ -575,3 +575,36 @@ async fn relative_urls_join_the_base_path_and_bad_urls_are_request_errors() {
     );
     server.verify().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shared_connection_model_bounds_requests_in_flight_and_reports_the_wait_as_blocked() {
+    let server = MockServer::builder()
+        .disable_request_recording()
+        .start()
+        .await;
+    Mock::given(path("/slow"))
+        .respond_with(ResponseTemplate::new(200).set_delay(millis(100)))
+        .mount(&server)
+        .await;
+    let report = quiet("shared-pool")
+        .base_url(server.uri())
+        .connections(ConnectionModel::Shared { max_connections: 2 })
+        .scenario(Scenario::new("s", SharedIterations::new(10, 10), |vu| {
+            Box::pin(async move {
+                vu.get("/slow").send().await;
+                Ok(())
+            })
+        }))
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(report.count("http_reqs"), 10.0);
+    // Ten requests, two at a time, 100 ms each: the last pair waited about 400 ms.
+    let blocked = report.value("http_req_blocked", "max").unwrap();
+    assert!(blocked >= 300.0, "max blocked {blocked} ms");
+    let duration = report.value("http_req_duration", "max").unwrap();
+    assert!(
+        duration < 300.0,
+        "duration {duration} ms excludes the wait for a connection"
+    );
+}

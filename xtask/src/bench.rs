@@ -33,6 +33,7 @@ pub struct BenchArgs {
 
 struct Bins {
     loadgen: PathBuf,
+    bare: PathBuf,
     minimal: PathBuf,
     mock: PathBuf,
 }
@@ -46,6 +47,8 @@ fn build() -> Result<Bins> {
             "harness",
             "--example",
             "loadgen",
+            "--example",
+            "bare_reqwest",
             "-p",
             "mock-server",
             "--example",
@@ -60,6 +63,7 @@ fn build() -> Result<Bins> {
     let dir = PathBuf::from("target/release");
     Ok(Bins {
         loadgen: dir.join("examples/loadgen"),
+        bare: dir.join("examples/bare_reqwest"),
         minimal: dir.join("examples/minimal"),
         mock: dir.join("mock-server"),
     })
@@ -160,7 +164,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let c = args.connections.to_string();
 
     if !args.skip.iter().any(|s| s == "throughput") {
-        let (mut wrk, mut ours, mut theirs, mut ours_p99) = (vec![], vec![], vec![], vec![]);
+        let (mut wrk, mut ours, mut theirs, mut ours_p99, mut bare) =
+            (vec![], vec![], vec![], vec![], vec![]);
         for round in 1..=args.rounds {
             let (out, _, _) = measure(
                 pinned(
@@ -181,6 +186,11 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             )?;
             ours.push(json_field(&out, "rps"));
             ours_p99.push(json_field(&out, "p99_ms"));
+            let (out, _, _) = measure(
+                pinned(0, path(&bins.bare), &[&url, &c, &secs.to_string()]),
+                Duration::from_secs(secs + 60),
+            )?;
+            bare.push(json_field(&out, "rps"));
             if with_k6 {
                 theirs.push(k6(&url, args.connections, secs, false)?.0);
             }
@@ -191,7 +201,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 theirs.last()
             );
         }
-        let (w, h, k) = (median(wrk), median(ours), median(theirs));
+        let (w, h, k, b) = (median(wrk), median(ours), median(theirs), median(bare));
         writeln!(
             md,
             "## Throughput: closed loop, no think time, GET /health on a minimal hyper server\n"
@@ -199,7 +209,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         writeln!(md, "| tool | median req/s | vs wrk |\n|---|---|---|")?;
         writeln!(
             md,
-            "| wrk -t1 | {w:.0} | 1.00 |\n| harness (1 worker) | {h:.0} | {:.2} |",
+            "| wrk -t1 | {w:.0} | 1.00 |\n| bare reqwest loop (no metrics) | {b:.0} | {:.2} |\n| harness (current-thread runtime) | {h:.0} | {:.2} |",
+            b / w,
             h / w
         )?;
         if with_k6 {
@@ -210,6 +221,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 h / k
             )?;
         }
+        writeln!(md, "harness / bare reqwest = {:.2}\n", h / b)?;
         writeln!(
             md,
             "harness p99 latency under that load: {:.2} ms (median of rounds)\n",

@@ -14,8 +14,9 @@ pub enum ConnectionModel {
     /// Each VU owns its client and keep-alive connections, like k6 VUs and real users.
     #[default]
     PerVu,
-    /// All VUs share one client with a bounded idle pool: far less memory for very many VUs.
-    Shared { max_idle_per_host: usize },
+    /// All VUs share one client and at most `max_connections` connections: far less memory
+    /// for very many VUs. A request waiting for a free connection counts in `http_req_blocked`.
+    Shared { max_connections: usize },
 }
 
 /// Builds the clients of one run.
@@ -24,6 +25,8 @@ pub(crate) struct ClientFactory {
     tls: rustls::ClientConfig,
     timeout: Duration,
     shared: Option<reqwest::Client>,
+    /// Bounds the shared client's requests in flight, hence its connections.
+    permits: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl ClientFactory {
@@ -38,9 +41,12 @@ impl ClientFactory {
             tls,
             timeout,
             shared: None,
+            permits: None,
         };
-        if let ConnectionModel::Shared { max_idle_per_host } = model {
-            factory.shared = Some(factory.build(max_idle_per_host)?);
+        if let ConnectionModel::Shared { max_connections } = model {
+            let max = max_connections.max(1);
+            factory.shared = Some(factory.build(max)?);
+            factory.permits = Some(Arc::new(tokio::sync::Semaphore::new(max)));
         }
         Ok(factory)
     }
@@ -51,6 +57,11 @@ impl ClientFactory {
             Some(c) => Ok(c.clone()),
             None => self.build(4),
         }
+    }
+
+    /// The shared model's connection permits, if any.
+    pub(crate) fn permits(&self) -> Option<Arc<tokio::sync::Semaphore>> {
+        self.permits.clone()
     }
 
     fn build(&self, max_idle_per_host: usize) -> Result<reqwest::Client, Error> {

@@ -262,7 +262,14 @@ impl<'a> RequestBuilder<'a> {
                 .map(|(k, v)| k.as_str().len() + v.len() + 4)
                 .sum::<usize>()
             + body.as_ref().map_or(0, |b| b.len() + 20);
+        // The shared connection model bounds requests in flight; waiting is `http_req_blocked`.
+        let blocked_from = Instant::now();
+        let _permit = match vu.permits.clone() {
+            Some(p) => p.acquire_owned().await.ok(),
+            None => None,
+        };
         let start = Instant::now();
+        let blocked = start - blocked_from;
         let outcome = match (invalid, url) {
             (Some(msg), _) | (None, Err(msg)) => Err((TransportError::Request, msg)),
             (None, Ok(url)) => {
@@ -313,6 +320,7 @@ impl<'a> RequestBuilder<'a> {
             ok,
             duration,
             waiting,
+            blocked,
             sent: sent_bytes,
             received,
             error,
@@ -357,6 +365,7 @@ pub(crate) struct HttpRecord<'m> {
     pub ok: bool,
     pub duration: Duration,
     pub waiting: Duration,
+    pub blocked: Duration,
     pub sent: usize,
     pub received: usize,
     pub error: Option<TransportError>,

@@ -37,6 +37,7 @@ pub struct Vu {
     http_tags: Vec<(String, String, u16, bool, Tags)>,
     last_url: Option<(String, reqwest::Url)>,
     check_tags: Vec<(String, Tags)>,
+    pub(crate) permits: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 /// How many distinct request tag sets a VU keeps ready.
@@ -51,6 +52,7 @@ impl Vu {
         client: reqwest::Client,
     ) -> Vu {
         let rec = shared.recorder();
+        let permits = shared.clients.permits();
         Vu {
             id,
             iteration: 0,
@@ -66,6 +68,7 @@ impl Vu {
             http_tags: Vec::new(),
             last_url: None,
             check_tags: Vec::new(),
+            permits,
         }
     }
 
@@ -285,6 +288,7 @@ impl Vu {
             at,
             duration_ms: ms(r.duration),
             waiting_ms: ms(r.waiting),
+            blocked_ms: ms(r.blocked),
             failed: !r.ok,
             sent: r.sent as u64,
             received: r.received as u64,

@@ -8,6 +8,7 @@ pub mod names {
     pub const HTTP_REQ_DURATION: &str = "http_req_duration";
     pub const HTTP_REQ_WAITING: &str = "http_req_waiting";
     pub const HTTP_REQ_RECEIVING: &str = "http_req_receiving";
+    pub const HTTP_REQ_BLOCKED: &str = "http_req_blocked";
     pub const HTTP_REQ_FAILED: &str = "http_req_failed";
     pub const HTTP_TRANSPORT_ERRORS: &str = "http_transport_errors";
     pub const DATA_SENT: &str = "data_sent";

@@ -52,6 +52,8 @@ pub struct HttpSample {
     pub at: Duration,
     pub duration_ms: f64,
     pub waiting_ms: f64,
+    /// Time spent waiting for a connection permit before sending (k6's `http_req_blocked`).
+    pub blocked_ms: f64,
     pub failed: bool,
     pub sent: u64,
     pub received: u64,

@@ -126,6 +126,13 @@ impl Store {
             Value::Number(h.waiting_ms),
             at,
         );
+        self.add_value(
+            names::HTTP_REQ_BLOCKED,
+            Trend,
+            &h.tags,
+            Value::Number(h.blocked_ms),
+            at,
+        );
         let receiving = (h.duration_ms - h.waiting_ms).max(0.0);
         self.add_value(
             names::HTTP_REQ_RECEIVING,

@@ -177,9 +177,16 @@ fn describe(name: &str, sink: &Sink, r: &Report) -> String {
 }
 
 fn is_time(name: &str) -> bool {
-    ["_duration", "_waiting", "_receiving", "_lag", "_corrected"]
-        .iter()
-        .any(|s| name.ends_with(s))
+    [
+        "_duration",
+        "_waiting",
+        "_receiving",
+        "_blocked",
+        "_lag",
+        "_corrected",
+    ]
+    .iter()
+    .any(|s| name.ends_with(s))
 }
 
 fn number(v: f64) -> String {
