@@ -120,10 +120,16 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
     }
     let report = test.run().await?;
     if let Some(m) = &mock {
+        // Written straight to stdout, like the summary, so `cargo test` shows it.
+        use std::io::Write;
         let t = m.mock().service_time();
-        println!(
+        let _ = writeln!(
+            std::io::stdout(),
             "  mock: {} requests, its own time per request p50={}µs p99={}µs max={}µs\n",
-            t.count, t.p50_us, t.p99_us, t.max_us
+            t.count,
+            t.p50_us,
+            t.p99_us,
+            t.max_us
         );
     }
     if let Ok(dir) = std::env::var("LOADTEST_REPORT_DIR") {

@@ -252,6 +252,21 @@ async fn route_overrides_hit_only_their_route() {
     );
 }
 
+#[tokio::test]
+async fn the_mock_measures_its_own_time_without_the_injected_delay() {
+    let server = start(with(Faults {
+        latency: Some(Latency::Fixed(Duration::from_millis(40))),
+        ..Faults::default()
+    }));
+    hammer(&server.url(), 5).await;
+    let t = server.mock().service_time();
+    assert_eq!(t.count, 5);
+    assert!(
+        t.max_us < 40_000,
+        "own time {t:?} must exclude the 40 ms injected"
+    );
+}
+
 #[test]
 fn the_binary_documents_every_flag_and_rejects_bad_ones() {
     let bin = env!("CARGO_BIN_EXE_mock-server");

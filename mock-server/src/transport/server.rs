@@ -62,6 +62,7 @@ async fn answer(
     peer: IpAddr,
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, InjectedReset> {
+    let started = std::time::Instant::now();
     let (parts, body) = req.into_parts();
     let body = body
         .collect()
@@ -94,9 +95,11 @@ async fn answer(
     for (k, v) in &reply.headers {
         resp = resp.header(*k, v);
     }
-    Ok(resp
+    let resp = resp
         .body(Full::new(Bytes::from(reply.body)))
-        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new()))))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())));
+    mock.record_service(started.elapsed().saturating_sub(decision.delay));
+    Ok(resp)
 }
 
 /// A mock server running on its own thread and runtime, so its latency does not depend on how
