@@ -300,6 +300,8 @@ impl Test {
             .unwrap_or_else(settings::progress_from_env)
             .then(|| tokio::spawn(progress::run(live.clone(), start, planned, root.clone())));
 
+        let lag_probe = tokio::spawn(probe_lag(shared.recorder(), root.clone()));
+
         // Setup: its failure stops the test before any load; teardown then does not run.
         let mut setup_ok = true;
         let mut setup_error = None;
@@ -332,6 +334,8 @@ impl Test {
                 vu.rec.flush();
             }
         }
+        lag_probe.abort();
+        let _ = lag_probe.await;
         let elapsed = start.elapsed();
         let (reply_tx, reply_rx) = oneshot::channel();
         let _ = tx.send(Msg::Finish(reply_tx));
@@ -421,6 +425,29 @@ async fn run_scenario(s: Scenario, shared: Arc<RunShared>, root: CancellationTok
     s.executor.run(run.clone()).await;
     run.stop.cancel();
     timer.abort();
+}
+
+/// How often the lag probe wakes.
+const PROBE_EVERY: Duration = Duration::from_millis(50);
+
+/// The generator's own lag: a task asks to wake every 50 ms and records how late it woke
+/// (`generator_lag`). A busy or starved runtime shows here before it skews latencies.
+async fn probe_lag(mut rec: crate::engine::Recorder, stop: CancellationToken) {
+    let tags = Tags::default();
+    loop {
+        let due = Instant::now() + PROBE_EVERY;
+        tokio::select! {
+            _ = tokio::time::sleep_until(due) => {}
+            _ = stop.cancelled() => return,
+        }
+        let late = Instant::now().saturating_duration_since(due);
+        rec.trend(
+            crate::metrics::names::GENERATOR_LAG,
+            late.as_secs_f64() * 1000.0,
+            &tags,
+        );
+        rec.flush_if_due();
+    }
 }
 
 /// Turns SIGINT/SIGTERM into a graceful stop.

@@ -502,6 +502,10 @@ async fn ramping_vus_follow_the_stages_and_time_scale_shrinks_them() {
     );
     assert_eq!(report.value("vus_max", "max"), Some(6.0));
     assert!(report.count("iterations") >= 20.0);
+    assert!(
+        report.count("generator_lag") >= 10.0,
+        "the lag probe samples every 50 ms"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

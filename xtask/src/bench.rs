@@ -26,7 +26,7 @@ pub struct BenchArgs {
     /// Largest VU count of the memory curve (the open-file limit caps it at 10,000).
     #[arg(long, default_value_t = 10_000)]
     max_vus: u64,
-    /// Skip parts: any of throughput, memory, mock.
+    /// Skip parts: any of throughput, memory, accuracy, mock.
     #[arg(long, value_delimiter = ',')]
     skip: Vec<String>,
 }
@@ -274,6 +274,49 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             )?;
         }
         writeln!(md)?;
+    }
+
+    if !args.skip.iter().any(|s| s == "accuracy") {
+        // A server with a known 20 ms delay, ~1000 requests/s: how close are p50 and p99?
+        let aport = free_port();
+        let slow = Server::start(
+            pinned(
+                1,
+                path(&bins.mock),
+                &["--port", &aport.to_string(), "--latency", "20ms"],
+            ),
+            aport,
+        )?;
+        let (out, _, _) = measure(
+            pinned(
+                0,
+                path(&bins.loadgen),
+                &[
+                    &slow.url("/health"),
+                    "20",
+                    &secs.to_string(),
+                    "0",
+                    "per-vu",
+                    "1",
+                ],
+            ),
+            Duration::from_secs(secs + 60),
+        )?;
+        let (rps, p50, p99) = (
+            json_field(&out, "rps"),
+            json_field(&out, "p50_ms"),
+            json_field(&out, "p99_ms"),
+        );
+        writeln!(
+            md,
+            "## Latency accuracy: a server with a fixed 20 ms delay\n"
+        )?;
+        writeln!(
+            md,
+            "{rps:.0} requests/s from 20 VUs: p50 {p50:.3} ms (+{:.3}), p99 {p99:.3} ms (+{:.3}). The mock's own time and loopback are inside the excess.\n",
+            p50 - 20.0,
+            p99 - 20.0
+        )?;
     }
 
     if !args.skip.iter().any(|s| s == "mock") {

@@ -18,6 +18,7 @@ pub mod names {
     pub const ITERATION_DURATION_CORRECTED: &str = "iteration_duration_corrected";
     pub const ITERATION_ERRORS: &str = "iteration_errors";
     pub const SCHEDULING_LAG: &str = "scheduling_lag";
+    pub const GENERATOR_LAG: &str = "generator_lag";
     pub const DROPPED_ITERATIONS: &str = "dropped_iterations";
     pub const VUS: &str = "vus";
     pub const VUS_MAX: &str = "vus_max";
@@ -40,7 +41,8 @@ pub fn builtin_kind(name: &str) -> Option<MetricKind> {
         | HTTP_REQ_RECEIVING
         | ITERATION_DURATION
         | ITERATION_DURATION_CORRECTED
-        | SCHEDULING_LAG => MetricKind::Trend,
+        | SCHEDULING_LAG
+        | GENERATOR_LAG => MetricKind::Trend,
         HTTP_REQ_FAILED | CHECKS => MetricKind::Rate,
         VUS | VUS_MAX => MetricKind::Gauge,
         _ => return None,
