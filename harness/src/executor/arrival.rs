@@ -111,6 +111,28 @@ impl Iterator for ArrivalSchedule {
     }
 }
 
+/// The checks both arrival-rate executors share: a time unit and a sane VU pool.
+pub(super) fn validate_pool(
+    name: &str,
+    time_unit: Duration,
+    pre_allocated: u64,
+    max: u64,
+) -> Vec<String> {
+    let mut errors = Vec::new();
+    if time_unit.is_zero() {
+        errors.push(format!("{name} needs a time unit above 0"));
+    }
+    if pre_allocated == 0 {
+        errors.push(format!("{name} needs at least 1 pre-allocated VU"));
+    }
+    if max < pre_allocated {
+        errors.push(format!(
+            "{name} max VUs ({max}) is below pre-allocated VUs ({pre_allocated})"
+        ));
+    }
+    errors
+}
+
 /// Missed starts kept to correct for coordinated omission; beyond this they are settled at once.
 const MISSED_CAP: usize = 100_000;
 

@@ -47,21 +47,15 @@ impl ConstantArrivalRate {
         if self.rate == 0 {
             errors.push("constant-arrival-rate needs a rate above 0".to_string());
         }
-        if self.time_unit.is_zero() {
-            errors.push("constant-arrival-rate needs a time unit above 0".to_string());
-        }
         if self.duration.is_zero() {
             errors.push("constant-arrival-rate needs a duration above 0".to_string());
         }
-        if self.pre_allocated_vus == 0 {
-            errors.push("constant-arrival-rate needs at least 1 pre-allocated VU".to_string());
-        }
-        if self.max_vus < self.pre_allocated_vus {
-            errors.push(format!(
-                "constant-arrival-rate max VUs ({}) is below pre-allocated VUs ({})",
-                self.max_vus, self.pre_allocated_vus
-            ));
-        }
+        errors.extend(arrival::validate_pool(
+            "constant-arrival-rate",
+            self.time_unit,
+            self.pre_allocated_vus,
+            self.max_vus,
+        ));
         errors
     }
 

@@ -51,18 +51,12 @@ impl RampingArrivalRate {
         if self.stages.is_empty() {
             errors.push("ramping-arrival-rate needs at least one stage".to_string());
         }
-        if self.time_unit.is_zero() {
-            errors.push("ramping-arrival-rate needs a time unit above 0".to_string());
-        }
-        if self.pre_allocated_vus == 0 {
-            errors.push("ramping-arrival-rate needs at least 1 pre-allocated VU".to_string());
-        }
-        if self.max_vus < self.pre_allocated_vus {
-            errors.push(format!(
-                "ramping-arrival-rate max VUs ({}) is below pre-allocated VUs ({})",
-                self.max_vus, self.pre_allocated_vus
-            ));
-        }
+        errors.extend(arrival::validate_pool(
+            "ramping-arrival-rate",
+            self.time_unit,
+            self.pre_allocated_vus,
+            self.max_vus,
+        ));
         errors
     }
 
