@@ -9,7 +9,16 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let url = reqwest::Url::parse(&args[1]).expect("URL");
     let tasks: usize = args[2].parse().expect("TASKS");
-    let secs: f64 = args[3].parse().expect("SECONDS");
+    // `nCOUNT` instead of seconds: exactly COUNT requests (for instruction counts per request).
+    let fixed: Option<u64> = args[3]
+        .strip_prefix('n')
+        .map(|n| n.parse().expect("nCOUNT"));
+    let secs: f64 = if fixed.is_some() {
+        60.0
+    } else {
+        args[3].parse().expect("SECONDS")
+    };
+    let limit = fixed.unwrap_or(u64::MAX);
     let rt = if std::env::var("CT").is_ok() {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -29,7 +38,7 @@ fn main() {
             let (url, count) = (url.clone(), count.clone());
             set.spawn(async move {
                 let client = reqwest::Client::builder().build().expect("client");
-                while Instant::now() < deadline {
+                while Instant::now() < deadline && count.load(Ordering::Relaxed) < limit {
                     if let Ok(r) = client.get(url.clone()).send().await {
                         let _ = r.bytes().await;
                         count.fetch_add(1, Ordering::Relaxed);

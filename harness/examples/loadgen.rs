@@ -17,6 +17,15 @@ fn peak_rss_kb() -> u64 {
         .unwrap_or(0)
 }
 
+fn executor(vus: u64, secs: f64, fixed: Option<u64>) -> Executor {
+    match fixed {
+        Some(n) => SharedIterations::new(vus, n)
+            .max_duration(Duration::from_secs_f64(secs))
+            .into(),
+        None => ConstantVus::new(vus, Duration::from_secs_f64(secs)).into(),
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 4 {
@@ -25,7 +34,15 @@ fn main() {
     }
     let url = args[1].clone();
     let vus: u64 = args[2].parse().expect("VUS is a number");
-    let secs: f64 = args[3].parse().expect("SECONDS is a number");
+    // `nCOUNT` instead of seconds: exactly COUNT requests (for instruction counts per request).
+    let fixed: Option<u64> = args[3]
+        .strip_prefix('n')
+        .map(|n| n.parse().expect("nCOUNT"));
+    let secs: f64 = if fixed.is_some() {
+        60.0
+    } else {
+        args[3].parse().expect("SECONDS is a number")
+    };
     let think_ms: u64 = args.get(4).and_then(|t| t.parse().ok()).unwrap_or(0);
     let model = match args.get(5).map(String::as_str) {
         Some("shared") => ConnectionModel::Shared {
@@ -48,7 +65,7 @@ fn main() {
             .connections(model)
             .scenario(Scenario::new(
                 "closed",
-                ConstantVus::new(vus, Duration::from_secs_f64(secs)),
+                executor(vus, secs, fixed),
                 move |vu| {
                     let url = url.clone();
                     Box::pin(async move {
