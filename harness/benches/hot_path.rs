@@ -1,0 +1,126 @@
+//! Micro-benchmarks of the hot path: recording a request, aggregating it, evaluating
+//! thresholds, merging histograms. `cargo bench -p harness`
+
+use std::time::Duration;
+
+use harness::metrics::{HttpSample, MetricKind, Sample, Store, Tags, TrendSink, Value};
+use harness::threshold::{Threshold, compile, evaluate};
+
+fn main() {
+    divan::main();
+}
+
+fn tags() -> Tags {
+    Tags::from_pairs([
+        ("scenario", "s"),
+        ("name", "GET /api/v1/agents"),
+        ("method", "GET"),
+        ("status", "200"),
+        ("expected_response", "true"),
+    ])
+}
+
+fn request(tags: &Tags, i: u64) -> HttpSample {
+    HttpSample {
+        tags: tags.clone(),
+        at: Duration::from_millis(i % 60_000),
+        duration_ms: 1.0 + (i % 100) as f64 * 0.1,
+        waiting_ms: 0.9,
+        blocked_ms: 0.0,
+        failed: i % 50 == 0,
+        sent: 120,
+        received: 300,
+        error: None,
+    }
+}
+
+/// One request's seven metrics into the store (the collector's work per request).
+#[divan::bench]
+fn aggregate_one_request(bencher: divan::Bencher) {
+    let t = tags();
+    let mut store = Store::new();
+    let mut i = 0u64;
+    bencher.bench_local(|| {
+        i += 1;
+        store.add_http(divan::black_box(&request(&t, i)));
+    });
+}
+
+/// One custom trend sample into the store.
+#[divan::bench]
+fn aggregate_one_trend_sample(bencher: divan::Bencher) {
+    let t = tags();
+    let mut store = Store::new();
+    let mut i = 0u64;
+    bencher.bench_local(|| {
+        i += 1;
+        store.add(divan::black_box(&Sample {
+            metric: "login_duration".into(),
+            kind: MetricKind::Trend,
+            tags: t.clone(),
+            value: Value::Number((i % 500) as f64),
+            at: Duration::from_millis(i % 60_000),
+        }));
+    });
+}
+
+/// Building a request's tag set (what a VU's cache avoids on every hit).
+#[divan::bench]
+fn build_request_tags() -> Tags {
+    let base = Tags::from_pairs([("scenario", "s")]);
+    base.with([
+        ("name", "GET /x"),
+        ("method", "GET"),
+        ("status", "200"),
+        ("expected_response", "true"),
+    ])
+}
+
+/// Ten thresholds over a store holding 100,000 requests.
+#[divan::bench]
+fn evaluate_ten_thresholds(bencher: divan::Bencher) {
+    let t = tags();
+    let mut store = Store::new();
+    for i in 0..100_000 {
+        store.add_http(&request(&t, i));
+    }
+    let exprs = [
+        "p(95)<500",
+        "p(99)<1000",
+        "avg<200",
+        "med<100",
+        "max<5000",
+        "p(90)<300",
+        "min>=0",
+        "count>10",
+        "p(99.9)<2000",
+        "p(50)<50",
+    ];
+    let compiled: Vec<_> = exprs
+        .iter()
+        .map(|e| {
+            compile(
+                "http_req_duration{status:200}",
+                &Threshold::new(*e),
+                harness::metrics::builtin_kind,
+            )
+            .unwrap()
+        })
+        .collect();
+    bencher.bench_local(|| evaluate(divan::black_box(&compiled), &store, Duration::from_secs(60)));
+}
+
+/// Merging two one-minute latency histograms (distributed runs).
+#[divan::bench]
+fn merge_histograms(bencher: divan::Bencher) {
+    let (mut a, mut b) = (TrendSink::new(), TrendSink::new());
+    for i in 0..100_000u32 {
+        a.add(f64::from(i % 3000) * 0.5);
+        b.add(f64::from(i % 7000) * 0.3);
+    }
+    bencher.bench_local(|| {
+        let mut m = a.clone();
+        m.merge(divan::black_box(&b));
+        m
+    });
+}
