@@ -3,6 +3,8 @@
 //!
 //! `loadgen URL VUS SECONDS [THINK_MS] [per-vu|shared] [WORKERS]`
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use harness::prelude::*;
@@ -56,6 +58,9 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
+    // Requests per VU, to see whether the scheduler starves anyone.
+    let per_vu: Arc<Vec<AtomicU64>> = Arc::new((0..=vus).map(|_| AtomicU64::new(0)).collect());
+    let counts = per_vu.clone();
     let report = rt.block_on(async move {
         Test::new("loadgen")
             .progress(false)
@@ -68,7 +73,11 @@ fn main() {
                 executor(vus, secs, fixed),
                 move |vu| {
                     let url = url.clone();
+                    let counts = counts.clone();
                     Box::pin(async move {
+                        if let Some(c) = counts.get(vu.id() as usize) {
+                            c.fetch_add(1, Ordering::Relaxed);
+                        }
                         vu.get(&url).name("GET /health").send().await;
                         if think_ms > 0 {
                             vu.sleep(Duration::from_millis(think_ms)).await;
@@ -85,8 +94,20 @@ fn main() {
     let failed = report.value("http_req_failed", "rate").unwrap_or(0.0);
     let p50 = report.value("http_req_duration", "med").unwrap_or(0.0);
     let p99 = report.value("http_req_duration", "p(99)").unwrap_or(0.0);
+    let lag_p99 = report.value("generator_lag", "p(99)").unwrap_or(0.0);
+    let mut spread: Vec<u64> = per_vu
+        .iter()
+        .skip(1)
+        .map(|c| c.load(Ordering::Relaxed))
+        .collect();
+    spread.sort_unstable();
+    let (least, median, most) = (
+        spread.first().copied().unwrap_or(0),
+        spread.get(spread.len() / 2).copied().unwrap_or(0),
+        spread.last().copied().unwrap_or(0),
+    );
     println!(
-        "{{\"requests\":{requests},\"rps\":{:.1},\"failed_rate\":{failed},\"p50_ms\":{p50:.3},\"p99_ms\":{p99:.3},\"peak_rss_kb\":{},\"vus\":{vus}}}",
+        "{{\"requests\":{requests},\"rps\":{:.1},\"failed_rate\":{failed},\"p50_ms\":{p50:.3},\"p99_ms\":{p99:.3},\"peak_rss_kb\":{},\"vus\":{vus},\"lag_p99_ms\":{lag_p99:.3},\"per_vu_min\":{least},\"per_vu_median\":{median},\"per_vu_max\":{most}}}",
         requests / secs,
         peak_rss_kb()
     );

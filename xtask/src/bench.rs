@@ -26,7 +26,7 @@ pub struct BenchArgs {
     /// Largest VU count of the memory curve (the open-file limit caps it at 10,000).
     #[arg(long, default_value_t = 10_000)]
     max_vus: u64,
-    /// Skip parts: any of throughput, memory, accuracy, mock.
+    /// Skip parts: any of throughput, memory, accuracy, fairness, mock.
     #[arg(long, value_delimiter = ',')]
     skip: Vec<String>,
 }
@@ -316,6 +316,30 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             "{rps:.0} requests/s from 20 VUs: p50 {p50:.3} ms (+{:.3}), p99 {p99:.3} ms (+{:.3}). The mock's own time and loopback are inside the excess.\n",
             p50 - 20.0,
             p99 - 20.0
+        )?;
+    }
+
+    if !args.skip.iter().any(|s| s == "fairness") {
+        // 1000 VUs on one core, no think time: is any VU starved, does the generator lag?
+        let (out, _, _) = measure(
+            pinned(
+                0,
+                path(&bins.loadgen),
+                &[&url, "1000", &secs.to_string(), "0", "per-vu", "1"],
+            ),
+            Duration::from_secs(secs + 60),
+        )?;
+        let f = |k| json_field(&out, k);
+        writeln!(md, "## Fairness: 1000 VUs on one core, no think time\n")?;
+        writeln!(
+            md,
+            "{:.0} requests/s; requests per VU min {:.0} / median {:.0} / max {:.0}; http_req_duration p99 {:.2} ms; generator lag p99 {:.2} ms.\n",
+            f("rps"),
+            f("per_vu_min"),
+            f("per_vu_median"),
+            f("per_vu_max"),
+            f("p99_ms"),
+            f("lag_p99_ms")
         )?;
     }
 
