@@ -2,8 +2,11 @@
 //! Transports ([`crate::transport`]) turn their requests into an [`ApiRequest`] and send back
 //! the [`ApiResponse`].
 
+mod agents;
 mod auth;
+mod deployments;
 pub mod model;
+mod pipelines;
 mod ratelimit;
 mod reply;
 mod resources;

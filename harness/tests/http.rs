@@ -1,0 +1,103 @@
+//! The instrumented HTTP client end to end: URL handling, transport errors, the shared
+//! connection model.
+
+mod common;
+
+use common::quiet;
+use harness::prelude::*;
+use wiremock::matchers::path;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+#[tokio::test]
+async fn transport_errors_are_classified_counted_and_never_panic() {
+    // Bind then drop a listener: the port is (very likely) closed now.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let report = quiet("refused")
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .scenario(Scenario::new("s", SharedIterations::new(1, 3), |vu| {
+            Box::pin(async move {
+                let res = vu.get("/x").send().await;
+                assert_eq!(res.status, 0);
+                assert_eq!(res.error, Some(TransportError::Connect));
+                Ok(())
+            })
+        }))
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(report.value("http_req_failed", "rate"), Some(1.0));
+    assert_eq!(report.count("http_transport_errors{error:connect}"), 3.0);
+    assert_eq!(report.count("iterations"), 3.0);
+}
+
+#[tokio::test]
+async fn relative_urls_join_the_base_path_and_bad_urls_are_request_errors() {
+    let server = MockServer::start().await;
+    Mock::given(path("/prefix/items"))
+        .and(wiremock::matchers::query_param("q", "a b"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let report = quiet("urls")
+        .base_url(format!("{}/prefix/", server.uri()))
+        .scenario(Scenario::new("s", SharedIterations::new(1, 1), |vu| {
+            Box::pin(async move {
+                assert_eq!(vu.get("/items?q=a%20b").send().await.status, 200);
+                assert_eq!(
+                    vu.get("/items").query(&[("q", "a b")]).send().await.status,
+                    200
+                );
+                let bad = vu.get("http://[::1").send().await;
+                assert_eq!((bad.status, bad.error), (0, Some(TransportError::Request)));
+                Ok(())
+            })
+        }))
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(report.count("http_reqs"), 3.0);
+    assert_eq!(
+        report.count("http_reqs{name:/prefix/items}"),
+        2.0,
+        "untemplated names default to the path"
+    );
+    server.verify().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shared_connection_model_bounds_requests_in_flight_and_reports_the_wait_as_blocked() {
+    let server = MockServer::builder()
+        .disable_request_recording()
+        .start()
+        .await;
+    Mock::given(path("/slow"))
+        .respond_with(ResponseTemplate::new(200).set_delay(millis(100)))
+        .mount(&server)
+        .await;
+    let report = quiet("shared-pool")
+        .base_url(server.uri())
+        .connections(ConnectionModel::Shared { max_connections: 2 })
+        .scenario(Scenario::new("s", SharedIterations::new(10, 10), |vu| {
+            Box::pin(async move {
+                vu.get("/slow").send().await;
+                Ok(())
+            })
+        }))
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(report.count("http_reqs"), 10.0);
+    // Ten requests, two at a time, 100 ms each: the last pair waited about 400 ms.
+    let blocked = report.value("http_req_blocked", "max").unwrap();
+    assert!(blocked >= 300.0, "max blocked {blocked} ms");
+    let duration = report.value("http_req_duration", "max").unwrap();
+    assert!(
+        duration < 300.0,
+        "duration {duration} ms excludes the wait for a connection"
+    );
+}
