@@ -82,6 +82,11 @@ fn json_field(line: &str, key: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// One wrk run on core 0; its output. Every run here lasts seconds, so two minutes bound it.
+fn wrk(args: &[&str]) -> Result<String> {
+    Ok(measure(pinned(0, "wrk", args), Duration::from_secs(120))?.0)
+}
+
 fn wrk_rps(out: &str) -> f64 {
     out.lines()
         .find(|l| l.starts_with("Requests/sec:"))
@@ -180,18 +185,11 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let c = args.connections.to_string();
 
     if !args.skip.iter().any(|s| s == "throughput") {
-        let (mut wrk, mut ours, mut theirs, mut ours_p99, mut bare) =
+        let (mut wrk_rates, mut ours, mut theirs, mut ours_p99, mut bare) =
             (vec![], vec![], vec![], vec![], vec![]);
         for round in 1..=args.rounds {
-            let (out, _, _) = measure(
-                pinned(
-                    0,
-                    "wrk",
-                    &["-t1", &format!("-c{c}"), &format!("-d{secs}s"), &url],
-                ),
-                Duration::from_secs(secs + 30),
-            )?;
-            wrk.push(wrk_rps(&out));
+            let out = wrk(&["-t1", &format!("-c{c}"), &format!("-d{secs}s"), &url])?;
+            wrk_rates.push(wrk_rps(&out));
             let (out, _, _) = measure(
                 pinned(
                     0,
@@ -212,12 +210,17 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             }
             eprintln!(
                 "round {round}: wrk {:.0}/s, harness {:.0}/s, k6 {:?}/s",
-                wrk[round - 1],
+                wrk_rates[round - 1],
                 ours[round - 1],
                 theirs.last()
             );
         }
-        let (w, h, k, b) = (median(wrk), median(ours), median(theirs), median(bare));
+        let (w, h, k, b) = (
+            median(wrk_rates),
+            median(ours),
+            median(theirs),
+            median(bare),
+        );
         writeln!(
             md,
             "## Throughput: closed loop, no think time, GET /health on a minimal hyper server\n"
@@ -323,20 +326,13 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             json_field(&out, "p50_ms"),
             json_field(&out, "p99_ms"),
         );
-        let (wout, _, _) = measure(
-            pinned(
-                0,
-                "wrk",
-                &[
-                    "-t1",
-                    "-c20",
-                    &format!("-d{secs}s"),
-                    "--latency",
-                    &slow.url("/health"),
-                ],
-            ),
-            Duration::from_secs(secs + 30),
-        )?;
+        let wout = wrk(&[
+            "-t1",
+            "-c20",
+            &format!("-d{secs}s"),
+            "--latency",
+            &slow.url("/health"),
+        ])?;
         let (w50, w99) = (wrk_quantile(&wout, "50%"), wrk_quantile(&wout, "99%"));
         writeln!(
             md,
@@ -405,44 +401,23 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         let auth = format!("Authorization: Bearer {token}");
         let (mut base, mut health, mut agents) = (vec![], vec![], vec![]);
         for _ in 0..args.rounds {
-            let (out, _, _) = measure(
-                pinned(
-                    0,
-                    "wrk",
-                    &["-t1", &format!("-c{c}"), &format!("-d{secs}s"), &url],
-                ),
-                Duration::from_secs(secs + 30),
-            )?;
+            let out = wrk(&["-t1", &format!("-c{c}"), &format!("-d{secs}s"), &url])?;
             base.push(wrk_rps(&out));
-            let (out, _, _) = measure(
-                pinned(
-                    0,
-                    "wrk",
-                    &[
-                        "-t1",
-                        &format!("-c{c}"),
-                        &format!("-d{secs}s"),
-                        &mock.url("/health"),
-                    ],
-                ),
-                Duration::from_secs(secs + 30),
-            )?;
+            let out = wrk(&[
+                "-t1",
+                &format!("-c{c}"),
+                &format!("-d{secs}s"),
+                &mock.url("/health"),
+            ])?;
             health.push(wrk_rps(&out));
-            let (out, _, _) = measure(
-                pinned(
-                    0,
-                    "wrk",
-                    &[
-                        "-t1",
-                        &format!("-c{c}"),
-                        &format!("-d{secs}s"),
-                        "-H",
-                        &auth,
-                        &mock.url("/api/v1/agents?limit=10"),
-                    ],
-                ),
-                Duration::from_secs(secs + 30),
-            )?;
+            let out = wrk(&[
+                "-t1",
+                &format!("-c{c}"),
+                &format!("-d{secs}s"),
+                "-H",
+                &auth,
+                &mock.url("/api/v1/agents?limit=10"),
+            ])?;
             agents.push(wrk_rps(&out));
         }
         let (b, h, a) = (median(base), median(health), median(agents));
@@ -461,21 +436,14 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         let mut served = 0.0;
         let mut rounds = 0;
         while served < 1_000_000.0 && rounds < 10 {
-            let (out, _, _) = measure(
-                pinned(
-                    0,
-                    "wrk",
-                    &[
-                        "-t1",
-                        &format!("-c{c}"),
-                        "-d10s",
-                        "-H",
-                        &auth,
-                        &mock.url("/api/v1/agents?limit=10"),
-                    ],
-                ),
-                Duration::from_secs(60),
-            )?;
+            let out = wrk(&[
+                "-t1",
+                &format!("-c{c}"),
+                "-d10s",
+                "-H",
+                &auth,
+                &mock.url("/api/v1/agents?limit=10"),
+            ])?;
             served += wrk_requests(&out);
             rounds += 1;
         }
