@@ -27,6 +27,8 @@ fn request(tags: &Tags, i: u64) -> HttpSample {
         duration_ms: 1.0 + (i % 100) as f64 * 0.1,
         waiting_ms: 0.9,
         blocked_ms: 0.0,
+        connecting_ms: 0.0,
+        tls_handshaking_ms: 0.0,
         failed: i % 50 == 0,
         sent: 120,
         received: 300,

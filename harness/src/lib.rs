@@ -48,9 +48,9 @@ pub mod threshold;
 
 pub use engine::{ConnectionModel, Expected, Response, Vu};
 pub use error::{BoxError, Error};
-pub use report::Report;
 /// HTTP methods, for [`Vu::request`].
-pub use reqwest::Method;
+pub use http::Method;
+pub use report::Report;
 pub use runner::Test;
 pub use scenario::Scenario;
 

@@ -208,7 +208,7 @@ impl Test {
             }
         }
         if let Some(url) = &self.base_url {
-            let parsed = reqwest::Url::parse(url).map_err(|e| e.to_string());
+            let parsed = url::Url::parse(url).map_err(|e| e.to_string());
             if !(url.starts_with("http://") || url.starts_with("https://")) || parsed.is_err() {
                 errors.push(Error::Scenario {
                     scenario: String::new(),
@@ -267,7 +267,7 @@ impl Test {
             base: self
                 .base_url
                 .as_deref()
-                .and_then(|u| reqwest::Url::parse(u).ok()),
+                .and_then(|u| url::Url::parse(u).ok()),
             time_scale: scale,
             seed: self.seed,
             expected: self.expected.clone(),
@@ -306,7 +306,7 @@ impl Test {
         let mut setup_ok = true;
         let mut setup_error = None;
         if let Some(setup) = self.setup.take() {
-            let mut vu = shared.hook_vu("setup")?;
+            let mut vu = shared.hook_vu("setup");
             match setup(&mut vu).await {
                 Ok(data) => {
                     let _ = shared.setup_data.set(data);
@@ -326,7 +326,7 @@ impl Test {
             }
             tasks.join_all().await;
             if let Some(teardown) = self.teardown.take() {
-                let mut vu = shared.hook_vu("teardown")?;
+                let mut vu = shared.hook_vu("teardown");
                 let data = shared.setup_data.get().cloned();
                 if let Err(e) = teardown(&mut vu, data).await {
                     shared.log_error(format!("teardown: {e}"));

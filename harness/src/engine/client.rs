@@ -1,32 +1,41 @@
-//! HTTP clients for VUs. One rustls configuration is built per run and handed to every client,
-//! so a per-VU client costs kilobytes instead of the ~100 KB of a default `reqwest::Client`.
+//! Where VUs get their connections, and one request/response exchange on them. One rustls
+//! configuration is built per run; connections are hyper HTTP/1.1 connections (`conn.rs`), kept
+//! by each VU (the default) or in one bounded pool shared by all VUs.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use bytes::Bytes;
+use http::header::{HOST, HeaderMap};
+use http_body_util::{BodyExt, Full};
 use rustls_platform_verifier::BuilderVerifierExt;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+use url::Url;
 
+use super::conn::{Conn, ConnectTiming, Connector, Origin};
+use super::http::TransportError;
 use crate::Error;
 
 /// How VUs get their connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ConnectionModel {
-    /// Each VU owns its client and keep-alive connections, like k6 VUs and real users.
+    /// Each VU owns its keep-alive connections, like k6 VUs and real users.
     #[default]
     PerVu,
-    /// All VUs share one client and at most `max_connections` connections: far less memory
-    /// for very many VUs. A request waiting for a free connection counts in `http_req_blocked`.
+    /// All VUs share at most `max_connections` connections: far less memory for very many
+    /// VUs. A request waiting for a free connection counts in `http_req_blocked`.
     Shared { max_connections: usize },
 }
 
-/// Builds the clients of one run.
-#[derive(Debug)]
+/// How many origins a VU keeps a connection open to.
+const OWN_CONNECTIONS: usize = 4;
+
+/// The run's connector, default timeout and (shared model) pool.
 pub(crate) struct ClientFactory {
-    tls: rustls::ClientConfig,
-    timeout: Duration,
-    shared: Option<reqwest::Client>,
-    /// Bounds the shared client's requests in flight, hence its connections.
-    permits: Option<Arc<tokio::sync::Semaphore>>,
+    pub connector: Connector,
+    pub timeout: Duration,
+    pool: Option<Arc<Pool>>,
 }
 
 impl ClientFactory {
@@ -37,41 +46,198 @@ impl ClientFactory {
             .and_then(|b| b.with_platform_verifier())
             .map_err(|e| Error::Client(format!("TLS configuration: {e}")))?
             .with_no_client_auth();
-        let mut factory = ClientFactory {
-            tls,
-            timeout,
-            shared: None,
-            permits: None,
+        let pool = match model {
+            ConnectionModel::PerVu => None,
+            ConnectionModel::Shared { max_connections } => {
+                let max = max_connections.max(1);
+                Some(Arc::new(Pool {
+                    permits: Arc::new(Semaphore::new(max)),
+                    idle: Mutex::new(Vec::new()),
+                    max,
+                }))
+            }
         };
-        if let ConnectionModel::Shared { max_connections } = model {
-            let max = max_connections.max(1);
-            factory.shared = Some(factory.build(max)?);
-            factory.permits = Some(Arc::new(tokio::sync::Semaphore::new(max)));
+        Ok(ClientFactory {
+            connector: Connector::new(tls),
+            timeout,
+            pool,
+        })
+    }
+
+    /// A new VU's connections: its own (none open yet), or a handle on the shared pool.
+    pub(crate) fn connections(&self) -> Connections {
+        match &self.pool {
+            Some(p) => Connections::Shared(p.clone()),
+            None => Connections::Own(Vec::new()),
         }
-        Ok(factory)
     }
+}
 
-    /// A client for one VU: its own (per-VU model) or a handle on the shared one.
-    pub(crate) fn client(&self) -> Result<reqwest::Client, Error> {
-        match &self.shared {
-            Some(c) => Ok(c.clone()),
-            None => self.build(4),
+/// The shared model's pool: permits bound requests in flight, hence connections.
+pub(crate) struct Pool {
+    permits: Arc<Semaphore>,
+    idle: Mutex<Vec<Conn>>,
+    max: usize,
+}
+
+/// One VU's access to connections.
+pub(crate) enum Connections {
+    Own(Vec<Conn>),
+    Shared(Arc<Pool>),
+}
+
+/// A request ready to go, minus the `host` header (set from the connection's origin).
+pub(crate) struct Outgoing {
+    pub url: Url,
+    pub request: http::Request<Full<Bytes>>,
+}
+
+/// A response with its timings.
+pub(crate) struct Exchange {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub blocked: Duration,
+    pub connect: ConnectTiming,
+    /// When the request started to be sent, on an open connection.
+    pub sent_at: Instant,
+    pub headers_at: Instant,
+}
+
+pub(crate) type Failure = (TransportError, String);
+
+impl Connections {
+    /// Sends `out` and reads the whole response. A kept connection that the server closed
+    /// while idle is replaced and the request sent again, only when it was not sent at all.
+    pub(crate) async fn exchange(
+        &mut self,
+        connector: &Connector,
+        out: Outgoing,
+    ) -> Result<Exchange, Failure> {
+        let Outgoing { url, mut request } = out;
+        let blocked_from = Instant::now();
+        let (mut kept, _permit) = self.lease(&url).await;
+        let blocked = blocked_from.elapsed();
+        let mut connect = ConnectTiming::default();
+        loop {
+            let (mut conn, fresh) = match kept.take() {
+                Some(c) if !c.send.is_closed() => (c, false),
+                _ => {
+                    let origin = Origin::of(&url).map_err(|m| (TransportError::Request, m))?;
+                    let (c, t) = connector.connect(&origin).await?;
+                    connect = t;
+                    (c, true)
+                }
+            };
+            if let Err(e) = conn.send.ready().await {
+                if fresh {
+                    return Err((classify(&e), e.to_string()));
+                }
+                continue;
+            }
+            request
+                .headers_mut()
+                .insert(HOST, conn.origin.host_header.clone());
+            let sent_at = Instant::now();
+            let response = match conn.send.try_send_request(request).await {
+                Ok(r) => r,
+                Err(mut e) => match e.take_message() {
+                    Some(unsent) if !fresh => {
+                        request = unsent;
+                        continue;
+                    }
+                    _ => {
+                        let e = e.into_error();
+                        return Err((classify(&e), e.to_string()));
+                    }
+                },
+            };
+            let headers_at = Instant::now();
+            let (parts, body) = response.into_parts();
+            let body = body.collect().await.map_err(|e| {
+                let kind = match classify(&e) {
+                    TransportError::Reset => TransportError::Reset,
+                    _ => TransportError::Body,
+                };
+                (kind, e.to_string())
+            })?;
+            self.give_back(conn);
+            return Ok(Exchange {
+                status: parts.status.as_u16(),
+                headers: parts.headers,
+                body: body.to_bytes(),
+                blocked,
+                connect,
+                sent_at,
+                headers_at,
+            });
         }
     }
 
-    /// The shared model's connection permits, if any.
-    pub(crate) fn permits(&self) -> Option<Arc<tokio::sync::Semaphore>> {
-        self.permits.clone()
+    /// A kept connection to `url`'s origin, if any, and (shared model) the permit to use one.
+    async fn lease(&mut self, url: &Url) -> (Option<Conn>, Option<OwnedSemaphorePermit>) {
+        match self {
+            Connections::Own(conns) => {
+                let at = conns.iter().position(|c| c.origin.serves(url));
+                (at.map(|i| conns.swap_remove(i)), None)
+            }
+            Connections::Shared(pool) => {
+                let permit = pool.permits.clone().acquire_owned().await.ok();
+                let mut idle = pool.idle.lock().unwrap_or_else(|e| e.into_inner());
+                let at = idle.iter().rposition(|c| c.origin.serves(url));
+                (at.map(|i| idle.swap_remove(i)), permit)
+            }
+        }
     }
 
-    fn build(&self, max_idle_per_host: usize) -> Result<reqwest::Client, Error> {
-        reqwest::Client::builder()
-            .tls_backend_preconfigured(self.tls.clone())
-            .timeout(self.timeout)
-            .connect_timeout(self.timeout.min(Duration::from_secs(10)))
-            .pool_max_idle_per_host(max_idle_per_host)
-            .tcp_nodelay(true)
-            .build()
-            .map_err(|e| Error::Client(e.to_string()))
+    fn give_back(&mut self, conn: Conn) {
+        if conn.send.is_closed() {
+            return;
+        }
+        let (conns, max) = match self {
+            Connections::Own(conns) => (conns, OWN_CONNECTIONS),
+            Connections::Shared(pool) => {
+                let mut idle = pool.idle.lock().unwrap_or_else(|e| e.into_inner());
+                if idle.len() >= pool.max {
+                    idle.remove(0);
+                }
+                idle.push(conn);
+                return;
+            }
+        };
+        if conns.len() >= max {
+            conns.remove(0);
+        }
+        conns.push(conn);
+    }
+}
+
+/// The class of a hyper error, for `http_transport_errors{error:…}`.
+fn classify(e: &hyper::Error) -> TransportError {
+    if e.is_timeout() {
+        return TransportError::Timeout;
+    }
+    if e.is_incomplete_message() || e.is_closed() || e.is_canceled() {
+        return TransportError::Reset;
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            if matches!(
+                io.kind(),
+                ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
+            ) {
+                return TransportError::Reset;
+            }
+        }
+        source = s.source();
+    }
+    if e.is_user() {
+        TransportError::Request
+    } else if e.is_parse() {
+        TransportError::Body
+    } else {
+        TransportError::Other
     }
 }

@@ -1,23 +1,28 @@
 //! The instrumented HTTP request: every call records `http_reqs`, `http_req_duration`,
-//! `http_req_waiting`, `http_req_receiving`, `http_req_failed`, `data_sent` and
-//! `data_received`, tagged with `name`, `method`, `status`, `expected_response`, the scenario and
-//! the group. Transport errors are classified and recorded, never raised.
+//! `http_req_waiting`, `http_req_receiving`, `http_req_blocked`, `http_req_connecting`,
+//! `http_req_tls_handshaking`, `http_req_failed`, `data_sent` and `data_received`, tagged with
+//! `name`, `method`, `status`, `expected_response`, the scenario and the group. Transport errors
+//! are classified and recorded, never raised.
 //!
-//! Timings: `waiting` runs from sending until the response headers arrive (it includes connecting
-//! on a fresh connection, which reqwest does not report apart); `receiving` is reading the body.
+//! Timings as in k6: `duration` runs from sending on an open connection to the end of the body
+//! (`waiting` until the response headers, then `receiving`); opening a connection is apart.
 //! Byte counts are computed from the request and response as built and parsed, not from the wire.
 
 use std::borrow::Cow;
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
-use reqwest::Method;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use bytes::Bytes;
+use http::Method;
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+use http_body_util::Full;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
+use url::Url;
 
 use super::Vu;
+use super::client::Outgoing;
 
 /// Which statuses count as success (`http_req_failed` false). Default: 200–399.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,38 +87,6 @@ impl TransportError {
             TransportError::Other => "other",
         }
     }
-
-    fn classify(e: &reqwest::Error) -> TransportError {
-        if e.is_timeout() {
-            return TransportError::Timeout;
-        }
-        if e.is_connect() {
-            return TransportError::Connect;
-        }
-        let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
-        while let Some(s) = source {
-            if let Some(io) = s.downcast_ref::<std::io::Error>() {
-                use std::io::ErrorKind::*;
-                if matches!(
-                    io.kind(),
-                    ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
-                ) {
-                    return TransportError::Reset;
-                }
-            }
-            source = s.source();
-        }
-        let text = e.to_string();
-        if e.is_body() || e.is_decode() {
-            TransportError::Body
-        } else if text.contains("closed") || text.contains("reset") || text.contains("incomplete") {
-            TransportError::Reset
-        } else if e.is_request() {
-            TransportError::Request
-        } else {
-            TransportError::Other
-        }
-    }
 }
 
 /// A response, or the record of a transport failure (`status` 0, `error` set).
@@ -152,7 +125,7 @@ impl Response {
 pub struct RequestBuilder<'a> {
     vu: &'a mut Vu,
     method: Method,
-    url: Result<reqwest::Url, String>,
+    url: Result<Url, String>,
     name: Option<Cow<'static, str>>,
     headers: Vec<(HeaderName, HeaderValue)>,
     body: Option<Vec<u8>>,
@@ -262,46 +235,48 @@ impl<'a> RequestBuilder<'a> {
                 .map(|(k, v)| k.as_str().len() + v.len() + 4)
                 .sum::<usize>()
             + body.as_ref().map_or(0, |b| b.len() + 20);
-        // The shared connection model bounds requests in flight; waiting is `http_req_blocked`.
-        let blocked_from = Instant::now();
-        let _permit = match vu.permits.clone() {
-            Some(p) => p.acquire_owned().await.ok(),
-            None => None,
-        };
-        let start = Instant::now();
-        let blocked = start - blocked_from;
+        let begin = Instant::now();
         let outcome = match (invalid, url) {
             (Some(msg), _) | (None, Err(msg)) => Err((TransportError::Request, msg)),
-            (None, Ok(url)) => {
-                let mut req = vu.client().request(method.clone(), url);
-                for (k, v) in headers {
-                    req = req.header(k, v);
+            (None, Ok(url)) => match outgoing(method.clone(), url, headers, body) {
+                Err(msg) => Err((TransportError::Request, msg)),
+                Ok(out) => {
+                    let limit = timeout.unwrap_or_else(|| vu.default_timeout());
+                    let (conns, connector) = vu.transport();
+                    // Boxed: an idle VU's iteration future then does not carry the exchange.
+                    let exchange = Box::pin(conns.exchange(connector, out));
+                    match tokio::time::timeout(limit, exchange).await {
+                        Ok(outcome) => outcome,
+                        Err(_) => Err((
+                            TransportError::Timeout,
+                            format!("no complete response within {limit:?}"),
+                        )),
+                    }
                 }
-                if let Some(b) = body {
-                    req = req.body(b);
-                }
-                if let Some(t) = timeout {
-                    req = req.timeout(t);
-                }
-                // Boxed: an idle VU's iteration future then does not carry reqwest's state.
-                Box::pin(perform(req)).await
-            }
+            },
         };
         let end = Instant::now();
-        let (status, headers, body, waiting, error, message) = match outcome {
-            Ok((status, headers, body, headers_at)) => {
-                (status, headers, body, headers_at - start, None, None)
+        let (status, headers, body, timings, error, message) = match outcome {
+            Ok(x) => {
+                let timings = Timings {
+                    duration: end - x.sent_at,
+                    waiting: x.headers_at - x.sent_at,
+                    blocked: x.blocked,
+                    connecting: x.connect.connecting,
+                    tls_handshaking: x.connect.tls_handshaking,
+                };
+                (x.status, x.headers, x.body, timings, None, None)
             }
-            Err((kind, msg)) => (
-                0,
-                HeaderMap::new(),
-                bytes::Bytes::new(),
-                end - start,
-                Some(kind),
-                Some(msg),
-            ),
+            Err((kind, msg)) => {
+                let timings = Timings {
+                    duration: end - begin,
+                    waiting: end - begin,
+                    ..Timings::default()
+                };
+                let nothing = (HeaderMap::new(), bytes::Bytes::new());
+                (0, nothing.0, nothing.1, timings, Some(kind), Some(msg))
+            }
         };
-        let duration = end - start;
         let ok = error.is_none() && expected_set.contains(status);
         let received = if error.is_some() {
             0
@@ -318,9 +293,7 @@ impl<'a> RequestBuilder<'a> {
             method: method.as_str(),
             status,
             ok,
-            duration,
-            waiting,
-            blocked,
+            timings,
             sent: sent_bytes,
             received,
             error,
@@ -331,30 +304,41 @@ impl<'a> RequestBuilder<'a> {
             body,
             error,
             error_message: message,
-            duration,
+            duration: timings.duration,
             expected: ok,
         }
     }
 }
 
-type Outcome = Result<(u16, HeaderMap, bytes::Bytes, Instant), (TransportError, String)>;
+/// The hyper request for a URL, with the path and query as its target.
+fn outgoing(
+    method: Method,
+    url: Url,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: Option<Vec<u8>>,
+) -> Result<Outgoing, String> {
+    let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
+    let uri = http::Uri::try_from(target).map_err(|e| format!("invalid URL {url}: {e}"))?;
+    let mut request = http::Request::new(Full::new(body.map(Bytes::from).unwrap_or_default()));
+    *request.method_mut() = method;
+    *request.uri_mut() = uri;
+    let map = request.headers_mut();
+    for (k, v) in headers {
+        map.append(k, v);
+    }
+    Ok(Outgoing { url, request })
+}
 
-async fn perform(req: reqwest::RequestBuilder) -> Outcome {
-    let mut resp = req
-        .send()
-        .await
-        .map_err(|e| (TransportError::classify(&e), e.to_string()))?;
-    let headers_at = Instant::now();
-    let status = resp.status().as_u16();
-    let headers = std::mem::take(resp.headers_mut());
-    let body = resp.bytes().await.map_err(|e| {
-        let kind = match TransportError::classify(&e) {
-            TransportError::Other | TransportError::Request => TransportError::Body,
-            k => k,
-        };
-        (kind, e.to_string())
-    })?;
-    Ok((status, headers, body, headers_at))
+/// A request's times, in k6's terms: `duration` runs from sending to the end of the body, on an
+/// open connection; opening one is `connecting` and `tls_handshaking`, waiting for a shared
+/// connection is `blocked`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Timings {
+    pub duration: Duration,
+    pub waiting: Duration,
+    pub blocked: Duration,
+    pub connecting: Duration,
+    pub tls_handshaking: Duration,
 }
 
 /// What one request contributes to the metrics.
@@ -363,9 +347,7 @@ pub(crate) struct HttpRecord<'m> {
     pub method: &'m str,
     pub status: u16,
     pub ok: bool,
-    pub duration: Duration,
-    pub waiting: Duration,
-    pub blocked: Duration,
+    pub timings: Timings,
     pub sent: usize,
     pub received: usize,
     pub error: Option<TransportError>,

@@ -4,6 +4,7 @@
 
 mod client;
 mod collector;
+mod conn;
 mod http;
 mod live;
 mod recorder;

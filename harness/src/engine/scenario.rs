@@ -22,7 +22,7 @@ pub(crate) struct RunShared {
     pub start: Instant,
     pub tx: UnboundedSender<Msg>,
     pub live: Arc<Live>,
-    pub base: Option<reqwest::Url>,
+    pub base: Option<url::Url>,
     pub time_scale: f64,
     pub seed: u64,
     pub expected: Expected,
@@ -62,15 +62,9 @@ impl RunShared {
     }
 
     /// A VU outside any scenario (setup, teardown), with id 0.
-    pub(crate) fn hook_vu(self: &Arc<Self>, phase: &str) -> Result<Vu, crate::Error> {
+    pub(crate) fn hook_vu(self: &Arc<Self>, phase: &str) -> Vu {
         let tags = Tags::from_pairs([("scenario", phase), ("group", &format!("::{phase}"))]);
-        Ok(Vu::new(
-            0,
-            Arc::from(phase),
-            tags,
-            self.clone(),
-            self.clients.client()?,
-        ))
+        Vu::new(0, Arc::from(phase), tags, self.clone())
     }
 }
 
@@ -93,7 +87,6 @@ impl ScenarioRun {
         if self.stop.is_cancelled() {
             return None;
         }
-        let client = self.shared.clients.client().ok()?;
         let id = self.shared.next_vu_id.fetch_add(1, Ordering::Relaxed);
         self.shared.live.vus_max.fetch_add(1, Ordering::Relaxed);
         Some(Vu::new(
@@ -101,7 +94,6 @@ impl ScenarioRun {
             self.name.clone(),
             self.tags.clone(),
             self.shared.clone(),
-            client,
         ))
     }
 

@@ -1,5 +1,5 @@
-//! The virtual user: what a scenario function receives. It owns its HTTP client (per-VU
-//! connections by default), its own state, its random generator and its sample buffer.
+//! The virtual user: what a scenario function receives. It owns its connections (or a handle on
+//! the shared pool), its own state, its random generator and its sample buffer.
 
 use std::any::Any;
 use std::borrow::Cow;
@@ -7,10 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
+use http::Method;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use reqwest::Method;
+use url::Url;
 
+use super::client::Connections;
+use super::conn::Connector;
 use super::http::{Expected, HttpRecord, RequestBuilder};
 use super::{Recorder, RunShared};
 use crate::BoxError;
@@ -26,7 +29,7 @@ pub struct Vu {
     pub(crate) iteration: u64,
     scenario: Arc<str>,
     shared: Arc<RunShared>,
-    client: reqwest::Client,
+    conns: Connections,
     pub(crate) rec: Recorder,
     scenario_tags: Tags,
     tags: Tags,
@@ -35,9 +38,8 @@ pub struct Vu {
     rng: SmallRng,
     /// Tags of recent (name, method, status, expected) combinations, so a request allocates none.
     http_tags: Vec<(String, String, u16, bool, Tags)>,
-    last_url: Option<(String, reqwest::Url)>,
+    last_url: Option<(String, Url)>,
     check_tags: Vec<(String, Tags)>,
-    pub(crate) permits: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 /// How many distinct request tag sets a VU keeps ready.
@@ -49,17 +51,16 @@ impl Vu {
         scenario: Arc<str>,
         scenario_tags: Tags,
         shared: Arc<RunShared>,
-        client: reqwest::Client,
     ) -> Vu {
         let rec = shared.recorder();
-        let permits = shared.clients.permits();
+        let conns = shared.clients.connections();
         Vu {
             id,
             iteration: 0,
             scenario,
             rng: SmallRng::seed_from_u64(shared.seed ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
             shared,
-            client,
+            conns,
             rec,
             tags: scenario_tags.clone(),
             scenario_tags,
@@ -68,11 +69,10 @@ impl Vu {
             http_tags: Vec::new(),
             last_url: None,
             check_tags: Vec::new(),
-            permits,
         }
     }
 
-    /// A sibling VU sharing this VU's HTTP client, tags and run, with its own empty state: for
+    /// A sibling VU with this VU's tags and run, its own connections and an empty state: for
     /// setup and teardown hooks that want to work concurrently (e.g. delete many objects).
     pub fn fork(&self) -> Vu {
         Vu::new(
@@ -80,7 +80,6 @@ impl Vu {
             self.scenario.clone(),
             self.scenario_tags.clone(),
             self.shared.clone(),
-            self.client.clone(),
         )
     }
 
@@ -100,7 +99,7 @@ impl Vu {
 
     /// The run's base URL, if one was set.
     pub fn base_url(&self) -> Option<&str> {
-        self.shared.base.as_ref().map(reqwest::Url::as_str)
+        self.shared.base.as_ref().map(Url::as_str)
     }
 
     /// Starts a request; relative URLs are joined to the base URL.
@@ -241,15 +240,14 @@ impl Vu {
 
     /// A request URL: relative paths reuse the run's parsed base URL (no host parsing per
     /// request); an absolute URL is parsed once and kept while the VU keeps using it.
-    pub(crate) fn resolve(&mut self, url: &str) -> Result<reqwest::Url, String> {
+    pub(crate) fn resolve(&mut self, url: &str) -> Result<Url, String> {
         if url.starts_with("http://") || url.starts_with("https://") {
             if let Some((last, parsed)) = &self.last_url {
                 if last == url {
                     return Ok(parsed.clone());
                 }
             }
-            let parsed =
-                reqwest::Url::parse(url).map_err(|e| format!("invalid URL {url:?}: {e}"))?;
+            let parsed = Url::parse(url).map_err(|e| format!("invalid URL {url:?}: {e}"))?;
             self.last_url = Some((url.to_string(), parsed.clone()));
             return Ok(parsed);
         }
@@ -271,8 +269,13 @@ impl Vu {
         Ok(u)
     }
 
-    pub(crate) fn client(&self) -> &reqwest::Client {
-        &self.client
+    /// This VU's connections and the run's connector, borrowed together for one exchange.
+    pub(crate) fn transport(&mut self) -> (&mut Connections, &Connector) {
+        (&mut self.conns, &self.shared.clients.connector)
+    }
+
+    pub(crate) fn default_timeout(&self) -> Duration {
+        self.shared.clients.timeout
     }
 
     pub(crate) fn default_expected(&self) -> &Expected {
@@ -286,9 +289,11 @@ impl Vu {
         self.rec.http(HttpSample {
             tags,
             at,
-            duration_ms: ms(r.duration),
-            waiting_ms: ms(r.waiting),
-            blocked_ms: ms(r.blocked),
+            duration_ms: ms(r.timings.duration),
+            waiting_ms: ms(r.timings.waiting),
+            blocked_ms: ms(r.timings.blocked),
+            connecting_ms: ms(r.timings.connecting),
+            tls_handshaking_ms: ms(r.timings.tls_handshaking),
             failed: !r.ok,
             sent: r.sent as u64,
             received: r.received as u64,

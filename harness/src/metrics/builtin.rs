@@ -9,6 +9,8 @@ pub mod names {
     pub const HTTP_REQ_WAITING: &str = "http_req_waiting";
     pub const HTTP_REQ_RECEIVING: &str = "http_req_receiving";
     pub const HTTP_REQ_BLOCKED: &str = "http_req_blocked";
+    pub const HTTP_REQ_CONNECTING: &str = "http_req_connecting";
+    pub const HTTP_REQ_TLS_HANDSHAKING: &str = "http_req_tls_handshaking";
     pub const HTTP_REQ_FAILED: &str = "http_req_failed";
     pub const HTTP_TRANSPORT_ERRORS: &str = "http_transport_errors";
     pub const DATA_SENT: &str = "data_sent";
@@ -39,6 +41,9 @@ pub fn builtin_kind(name: &str) -> Option<MetricKind> {
         HTTP_REQ_DURATION
         | HTTP_REQ_WAITING
         | HTTP_REQ_RECEIVING
+        | HTTP_REQ_BLOCKED
+        | HTTP_REQ_CONNECTING
+        | HTTP_REQ_TLS_HANDSHAKING
         | ITERATION_DURATION
         | ITERATION_DURATION_CORRECTED
         | SCHEDULING_LAG

@@ -45,7 +45,7 @@ pub struct Sample {
     pub at: Duration,
 }
 
-/// One HTTP request's measurements: seven metrics from one entry, with one set of tags.
+/// One HTTP request's measurements: ten metrics from one entry, with one set of tags.
 #[derive(Debug, Clone)]
 pub struct HttpSample {
     pub tags: Tags,
@@ -54,6 +54,10 @@ pub struct HttpSample {
     pub waiting_ms: f64,
     /// Time spent waiting for a connection permit before sending (k6's `http_req_blocked`).
     pub blocked_ms: f64,
+    /// Opening a TCP connection for this request (0 on a kept one).
+    pub connecting_ms: f64,
+    /// The TLS handshake on a new `https` connection.
+    pub tls_handshaking_ms: f64,
     pub failed: bool,
     pub sent: u64,
     pub received: u64,

@@ -133,6 +133,20 @@ impl Store {
             Value::Number(h.blocked_ms),
             at,
         );
+        self.add_value(
+            names::HTTP_REQ_CONNECTING,
+            Trend,
+            &h.tags,
+            Value::Number(h.connecting_ms),
+            at,
+        );
+        self.add_value(
+            names::HTTP_REQ_TLS_HANDSHAKING,
+            Trend,
+            &h.tags,
+            Value::Number(h.tls_handshaking_ms),
+            at,
+        );
         let receiving = (h.duration_ms - h.waiting_ms).max(0.0);
         self.add_value(
             names::HTTP_REQ_RECEIVING,
