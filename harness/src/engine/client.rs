@@ -106,21 +106,51 @@ pub(crate) struct Exchange {
 
 pub(crate) type Failure = (TransportError, String);
 
+/// What a request holds while it is sent: (shared model) its permit, and a kept connection to
+/// its origin if there is one.
+pub(crate) struct Lease {
+    kept: Option<Conn>,
+    _permit: Option<OwnedSemaphorePermit>,
+    blocked: Duration,
+}
+
 impl Connections {
+    /// Waits for the right to send to `url` (the shared pool's bound) and takes a kept
+    /// connection to its origin. Done before the request is built, so thousands of VUs waiting
+    /// for the pool hold nothing else.
+    pub(crate) async fn lease(&mut self, url: &Url) -> Lease {
+        let from = Instant::now();
+        let (kept, permit) = match self {
+            Connections::Own(conns) => {
+                let at = conns.iter().position(|c| c.origin.serves(url));
+                (at.map(|i| conns.swap_remove(i)), None)
+            }
+            Connections::Shared(pool) => {
+                let permit = pool.permits.clone().acquire_owned().await.ok();
+                let mut idle = pool.idle.lock().unwrap_or_else(|e| e.into_inner());
+                let at = idle.iter().rposition(|c| c.origin.serves(url));
+                (at.map(|i| idle.swap_remove(i)), permit)
+            }
+        };
+        Lease {
+            kept,
+            _permit: permit,
+            blocked: from.elapsed(),
+        }
+    }
+
     /// Sends `out` and reads the whole response. A kept connection that the server closed
     /// while idle is replaced and the request sent again, only when it was not sent at all.
     pub(crate) async fn exchange(
         &mut self,
         connector: &Connector,
+        mut lease: Lease,
         out: Outgoing,
     ) -> Result<Exchange, Failure> {
         let Outgoing { url, mut request } = out;
-        let blocked_from = Instant::now();
-        let (mut kept, _permit) = self.lease(&url).await;
-        let blocked = blocked_from.elapsed();
         let mut connect = ConnectTiming::default();
         loop {
-            let (mut conn, fresh) = match kept.take() {
+            let (mut conn, fresh) = match lease.kept.take() {
                 Some(c) if !c.send.is_closed() => (c, false),
                 _ => {
                     let origin = Origin::of(&url).map_err(|m| (TransportError::Request, m))?;
@@ -161,32 +191,17 @@ impl Connections {
                 };
                 (kind, e.to_string())
             })?;
+            // Back before the permit (in `lease`) is released.
             self.give_back(conn);
             return Ok(Exchange {
                 status: parts.status.as_u16(),
                 headers: parts.headers,
                 body: body.to_bytes(),
-                blocked,
+                blocked: lease.blocked,
                 connect,
                 sent_at,
                 headers_at,
             });
-        }
-    }
-
-    /// A kept connection to `url`'s origin, if any, and (shared model) the permit to use one.
-    async fn lease(&mut self, url: &Url) -> (Option<Conn>, Option<OwnedSemaphorePermit>) {
-        match self {
-            Connections::Own(conns) => {
-                let at = conns.iter().position(|c| c.origin.serves(url));
-                (at.map(|i| conns.swap_remove(i)), None)
-            }
-            Connections::Shared(pool) => {
-                let permit = pool.permits.clone().acquire_owned().await.ok();
-                let mut idle = pool.idle.lock().unwrap_or_else(|e| e.into_inner());
-                let at = idle.iter().rposition(|c| c.origin.serves(url));
-                (at.map(|i| idle.swap_remove(i)), permit)
-            }
         }
     }
 

@@ -238,22 +238,25 @@ impl<'a> RequestBuilder<'a> {
         let begin = Instant::now();
         let outcome = match (invalid, url) {
             (Some(msg), _) | (None, Err(msg)) => Err((TransportError::Request, msg)),
-            (None, Ok(url)) => match outgoing(method.clone(), url, headers, body) {
-                Err(msg) => Err((TransportError::Request, msg)),
-                Ok(out) => {
-                    let limit = timeout.unwrap_or_else(|| vu.default_timeout());
-                    let (conns, connector) = vu.transport();
-                    // Boxed: an idle VU's iteration future then does not carry the exchange.
-                    let exchange = Box::pin(conns.exchange(connector, out));
-                    match tokio::time::timeout(limit, exchange).await {
-                        Ok(outcome) => outcome,
-                        Err(_) => Err((
-                            TransportError::Timeout,
-                            format!("no complete response within {limit:?}"),
-                        )),
+            (None, Ok(url)) => {
+                let (conns, connector, default_timeout) = vu.transport();
+                let lease = conns.lease(&url).await;
+                match outgoing(method.clone(), url, headers, body) {
+                    Err(msg) => Err((TransportError::Request, msg)),
+                    Ok(out) => {
+                        let limit = timeout.unwrap_or(default_timeout);
+                        // Boxed: an idle VU's iteration future then does not carry the exchange.
+                        let exchange = Box::pin(conns.exchange(connector, lease, out));
+                        match tokio::time::timeout(limit, exchange).await {
+                            Ok(outcome) => outcome,
+                            Err(_) => Err((
+                                TransportError::Timeout,
+                                format!("no complete response within {limit:?}"),
+                            )),
+                        }
                     }
                 }
-            },
+            }
         };
         let end = Instant::now();
         let (status, headers, body, timings, error, message) = match outcome {

@@ -269,13 +269,10 @@ impl Vu {
         Ok(u)
     }
 
-    /// This VU's connections and the run's connector, borrowed together for one exchange.
-    pub(crate) fn transport(&mut self) -> (&mut Connections, &Connector) {
-        (&mut self.conns, &self.shared.clients.connector)
-    }
-
-    pub(crate) fn default_timeout(&self) -> Duration {
-        self.shared.clients.timeout
+    /// This VU's connections, the run's connector and its request timeout, for one exchange.
+    pub(crate) fn transport(&mut self) -> (&mut Connections, &Connector, Duration) {
+        let clients = &self.shared.clients;
+        (&mut self.conns, &clients.connector, clients.timeout)
     }
 
     pub(crate) fn default_expected(&self) -> &Expected {
