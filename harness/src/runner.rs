@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::engine::{
     AbortReason, ClientFactory, Collector, ConnectionModel, Expected, Live, Msg, RunShared,
-    ScenarioRun, Vu,
+    ScenarioRun, Vu, extra_roots,
 };
 use crate::metrics::{MetricKind, Store, Tags, builtin_kind};
 use crate::report::{Report, ScenarioInfo};
@@ -39,6 +39,7 @@ pub struct Test {
     time_scale: Option<f64>,
     connections: ConnectionModel,
     http_timeout: Duration,
+    tls_roots: Vec<u8>,
     expected: Expected,
     progress: Option<bool>,
     print_summary: bool,
@@ -60,6 +61,7 @@ impl Test {
             time_scale: None,
             connections: ConnectionModel::default(),
             http_timeout: Duration::from_secs(60),
+            tls_roots: Vec::new(),
             expected: Expected::default(),
             progress: None,
             print_summary: true,
@@ -133,6 +135,14 @@ impl Test {
 
     pub fn http_timeout(mut self, t: Duration) -> Self {
         self.http_timeout = t;
+        self
+    }
+
+    /// Trusts these PEM certificates for `https`, besides the system's roots: for a staging
+    /// environment behind a private certificate authority. May be called more than once.
+    pub fn tls_root_certificates(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.tls_roots.extend_from_slice(pem.as_ref());
+        self.tls_roots.push(b'\n');
         self
     }
 
@@ -216,6 +226,12 @@ impl Test {
                 });
             }
         }
+        if let Err(reason) = extra_roots(&self.tls_roots) {
+            errors.push(Error::Scenario {
+                scenario: String::new(),
+                reason,
+            });
+        }
         let declared: BTreeMap<&str, MetricKind> =
             self.metrics.iter().map(|(n, k)| (n.as_str(), *k)).collect();
         let kind_of = |name: &str| builtin_kind(name).or_else(|| declared.get(name).copied());
@@ -234,7 +250,8 @@ impl Test {
     /// that happens under load (failed requests, failed thresholds) is in the [`Report`].
     pub async fn run(mut self) -> Result<Report, Error> {
         let (compiled, scale) = self.validate()?;
-        let clients = ClientFactory::new(self.connections, self.http_timeout)?;
+        let roots = extra_roots(&self.tls_roots).map_err(Error::Client)?;
+        let clients = ClientFactory::new(self.connections, self.http_timeout, roots)?;
         let root = self.cancel.clone();
         let abort: Arc<Mutex<Option<AbortReason>>> = Arc::default();
         let live = Arc::new(Live::default());

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::quiet;
 use harness::prelude::*;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 /// How the raw server treats each connection.
@@ -45,35 +45,7 @@ async fn raw_server(behaviour: Behaviour) -> RawServer {
             peak.fetch_max(now_open, Ordering::SeqCst);
             let open = open.clone();
             tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                'conn: loop {
-                    let head_end = loop {
-                        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                            break i + 4;
-                        }
-                        match stream.read(&mut chunk).await {
-                            Ok(0) | Err(_) => break 'conn,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    };
-                    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-                    buf.drain(..head_end);
-                    if matches!(behaviour, Behaviour::SlowPath) && head.starts_with("GET /slow") {
-                        tokio::time::sleep(Duration::from_millis(300)).await;
-                    }
-                    let path = head.split(' ').nth(1).unwrap_or("?").to_string();
-                    let reply = format!(
-                        "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{path}",
-                        path.len()
-                    );
-                    if stream.write_all(reply.as_bytes()).await.is_err() {
-                        break;
-                    }
-                    if matches!(behaviour, Behaviour::CloseAfterOne) {
-                        break;
-                    }
-                }
+                serve(&mut stream, behaviour).await;
                 open.fetch_sub(1, Ordering::SeqCst);
             });
         }
@@ -82,6 +54,39 @@ async fn raw_server(behaviour: Behaviour) -> RawServer {
         url,
         accepted,
         peak_open,
+    }
+}
+
+/// Answers HTTP/1.1 requests on one connection, each with its own path as the body.
+async fn serve<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S, behaviour: Behaviour) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let head_end = loop {
+            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        };
+        let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+        buf.drain(..head_end);
+        if matches!(behaviour, Behaviour::SlowPath) && head.starts_with("GET /slow") {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        let path = head.split(' ').nth(1).unwrap_or("?").to_string();
+        let reply = format!(
+            "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{path}",
+            path.len()
+        );
+        if stream.write_all(reply.as_bytes()).await.is_err() {
+            return;
+        }
+        if matches!(behaviour, Behaviour::CloseAfterOne) {
+            return;
+        }
     }
 }
 
@@ -215,4 +220,87 @@ async fn an_https_url_to_a_plain_http_server_is_a_connect_error() {
         .await
         .unwrap();
     assert_eq!(report.count("http_transport_errors{error:connect}"), 1.0);
+}
+
+/// A TLS server on loopback with a fresh self-signed certificate for `localhost`; returns its
+/// URL, the certificate as PEM and how many connections it accepted.
+async fn tls_server() -> (String, String, Arc<AtomicUsize>) {
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    let key = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![key.cert.der().clone()],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.signing_key.serialize_der())),
+        )
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "https://localhost:{}",
+        listener.local_addr().unwrap().port()
+    );
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                if let Ok(mut tls) = acceptor.accept(stream).await {
+                    serve(&mut tls, Behaviour::KeepAlive).await;
+                }
+            });
+        }
+    });
+    (url, key.cert.pem(), accepted)
+}
+
+#[tokio::test]
+async fn https_works_on_one_kept_connection_with_a_trusted_root_and_fails_without() {
+    let (url, pem, accepted) = tls_server().await;
+    let report = quiet("tls-trusted")
+        .base_url(&url)
+        .tls_root_certificates(&pem)
+        .scenario(Scenario::new("s", PerVuIterations::new(1, 5), |vu| {
+            Box::pin(async move {
+                let res = vu.get("/secure").send().await;
+                assert_eq!((res.status, res.text()), (200, "/secure".into()), "{res:?}");
+                Ok(())
+            })
+        }))
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(report.count("http_reqs{status:200}"), 5.0);
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+    assert!(report.value("http_req_tls_handshaking", "max").unwrap() > 0.0);
+
+    let report = quiet("tls-untrusted")
+        .base_url(&url)
+        .scenario(Scenario::new("s", PerVuIterations::new(1, 1), |vu| {
+            Box::pin(async move {
+                let res = vu.get("/secure").send().await;
+                assert_eq!(res.error, Some(TransportError::Connect), "{res:?}");
+                assert!(res.error_message.unwrap().contains("certificate"));
+                Ok(())
+            })
+        }))
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(report.count("http_transport_errors{error:connect}"), 1.0);
+}
+
+#[test]
+fn root_certificates_that_are_not_pem_are_a_configuration_error() {
+    let err = quiet("bad-pem")
+        .tls_root_certificates("not a certificate")
+        .scenario(Scenario::new("s", PerVuIterations::new(1, 1), common::ping))
+        .validate()
+        .unwrap_err();
+    assert!(err.to_string().contains("no CERTIFICATE block"), "{err}");
 }

@@ -118,6 +118,11 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
     if let Some(scale) = options.time_scale {
         test = test.time_scale(scale);
     }
+    if let Ok(path) = std::env::var("LOADTEST_CA_FILE") {
+        let pem = std::fs::read(&path)
+            .map_err(|e| Error::Config(format!("LOADTEST_CA_FILE={path:?}: {e}")))?;
+        test = test.tls_root_certificates(pem);
+    }
     let report = test.run().await?;
     if let Some(m) = &mock {
         // Written straight to stdout, like the summary, so `cargo test` shows it.

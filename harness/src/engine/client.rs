@@ -8,7 +8,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::header::{HOST, HeaderMap};
 use http_body_util::{BodyExt, Full};
-use rustls_platform_verifier::BuilderVerifierExt;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+use rustls_platform_verifier::{BuilderVerifierExt, Verifier};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use url::Url;
@@ -39,13 +41,25 @@ pub(crate) struct ClientFactory {
 }
 
 impl ClientFactory {
-    pub(crate) fn new(model: ConnectionModel, timeout: Duration) -> Result<ClientFactory, Error> {
+    pub(crate) fn new(
+        model: ConnectionModel,
+        timeout: Duration,
+        extra_roots: Vec<CertificateDer<'static>>,
+    ) -> Result<ClientFactory, Error> {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
+        let failed = |e: rustls::Error| Error::Client(format!("TLS configuration: {e}"));
+        let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
-            .and_then(|b| b.with_platform_verifier())
-            .map_err(|e| Error::Client(format!("TLS configuration: {e}")))?
-            .with_no_client_auth();
+            .map_err(failed)?;
+        let tls = if extra_roots.is_empty() {
+            builder.with_platform_verifier().map_err(failed)?
+        } else {
+            let verifier = Verifier::new_with_extra_roots(extra_roots, provider).map_err(failed)?;
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(verifier))
+        }
+        .with_no_client_auth();
         let pool = match model {
             ConnectionModel::PerVu => None,
             ConnectionModel::Shared { max_connections } => {
@@ -71,6 +85,20 @@ impl ClientFactory {
             None => Connections::Own(Vec::new()),
         }
     }
+}
+
+/// The certificates in a PEM text (`Test::tls_root_certificates`); none at all is fine.
+pub(crate) fn extra_roots(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+    if pem.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Vec::new());
+    }
+    let roots: Vec<_> = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("TLS root certificates: not readable as PEM: {e}"))?;
+    if roots.is_empty() {
+        return Err("TLS root certificates: no CERTIFICATE block in the PEM text".into());
+    }
+    Ok(roots)
 }
 
 /// The shared model's pool: permits bound requests in flight, hence connections.

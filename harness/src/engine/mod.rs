@@ -17,7 +17,7 @@ pub use live::{Live, Snapshot};
 pub use recorder::Recorder;
 pub use vu::{Vu, VuFn};
 
-pub(crate) use client::ClientFactory;
+pub(crate) use client::{ClientFactory, extra_roots};
 pub use collector::AbortReason;
 pub(crate) use collector::{Collector, Msg};
 pub(crate) use scenario::{RunShared, ScenarioRun};
