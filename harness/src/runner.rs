@@ -40,6 +40,7 @@ pub struct Test {
     connections: ConnectionModel,
     http_timeout: Duration,
     tls_roots: Vec<u8>,
+    max_redirects: u32,
     expected: Expected,
     progress: Option<bool>,
     print_summary: bool,
@@ -62,6 +63,7 @@ impl Test {
             connections: ConnectionModel::default(),
             http_timeout: Duration::from_secs(60),
             tls_roots: Vec::new(),
+            max_redirects: 10,
             expected: Expected::default(),
             progress: None,
             print_summary: true,
@@ -135,6 +137,13 @@ impl Test {
 
     pub fn http_timeout(mut self, t: Duration) -> Self {
         self.http_timeout = t;
+        self
+    }
+
+    /// How many redirects a request follows (k6's `maxRedirects`, default 10); 0 returns the
+    /// redirect response itself.
+    pub fn max_redirects(mut self, n: u32) -> Self {
+        self.max_redirects = n;
         self
     }
 
@@ -288,6 +297,7 @@ impl Test {
             time_scale: scale,
             seed: self.seed,
             expected: self.expected.clone(),
+            max_redirects: self.max_redirects,
             clients,
             setup_data: OnceLock::new(),
             next_vu_id: AtomicU64::new(1),

@@ -101,3 +101,65 @@ async fn the_shared_connection_model_bounds_requests_in_flight_and_reports_the_w
         "duration {duration} ms excludes the wait for a connection"
     );
 }
+
+#[tokio::test]
+async fn redirects_are_followed_hop_by_hop_and_credentials_stay_on_their_origin() {
+    use wiremock::matchers::{header_exists, method};
+    let (a, b) = (MockServer::start().await, MockServer::start().await);
+    let to = |url: String| ResponseTemplate::new(302).insert_header("location", url.as_str());
+    Mock::given(path("/old"))
+        .respond_with(to("/new".into()))
+        .mount(&a)
+        .await;
+    Mock::given(path("/new"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("new"))
+        .mount(&a)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/form"))
+        .respond_with(ResponseTemplate::new(303).insert_header("location", "/new"))
+        .mount(&a)
+        .await;
+    Mock::given(path("/loop"))
+        .respond_with(to("/loop".into()))
+        .mount(&a)
+        .await;
+    Mock::given(path("/away"))
+        .respond_with(to(format!("{}/elsewhere", b.uri())))
+        .mount(&a)
+        .await;
+    Mock::given(header_exists("authorization"))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&b)
+        .await;
+    Mock::given(path("/elsewhere"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&b)
+        .await;
+    let report = quiet("redirects")
+        .base_url(a.uri())
+        .max_redirects(3)
+        .scenario(Scenario::new("s", SharedIterations::new(1, 1), |vu| {
+            Box::pin(async move {
+                let res = vu.get("/old").name("old").send().await;
+                assert_eq!((res.status, res.text()), (200, "new".to_string()));
+                let res = vu.post("/form").name("form").body("x=1").send().await;
+                assert_eq!(res.status, 200, "303 turns the POST into a GET");
+                let res = vu.get("/loop").name("loop").send().await;
+                assert_eq!(
+                    res.status, 302,
+                    "after 3 redirects the last one is the answer"
+                );
+                let res = vu.get("/away").name("away").bearer("t").send().await;
+                assert_eq!(res.status, 200, "no credentials sent to another origin");
+                Ok(())
+            })
+        }))
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(report.count("http_reqs{name:old}"), 2.0);
+    assert_eq!(report.count("http_reqs{name:form}"), 2.0);
+    assert_eq!(report.count("http_reqs{name:loop}"), 4.0);
+    assert_eq!(report.count("http_reqs{name:away}"), 2.0);
+}

@@ -115,8 +115,8 @@ pub(crate) enum Connections {
 }
 
 /// A request ready to go, minus the `host` header (set from the connection's origin).
-pub(crate) struct Outgoing {
-    pub url: Url,
+pub(crate) struct Outgoing<'u> {
+    pub url: &'u Url,
     pub request: http::Request<Full<Bytes>>,
 }
 
@@ -173,7 +173,7 @@ impl Connections {
         &mut self,
         connector: &Connector,
         mut lease: Lease,
-        out: Outgoing,
+        out: Outgoing<'_>,
     ) -> Result<Exchange, Failure> {
         let Outgoing { url, mut request } = out;
         let mut connect = ConnectTiming::default();
@@ -181,7 +181,7 @@ impl Connections {
             let (mut conn, fresh) = match lease.kept.take() {
                 Some(c) if !c.send.is_closed() => (c, false),
                 _ => {
-                    let origin = Origin::of(&url).map_err(|m| (TransportError::Request, m))?;
+                    let origin = Origin::of(url).map_err(|m| (TransportError::Request, m))?;
                     let (c, t) = connector.connect(&origin).await?;
                     connect = t;
                     (c, true)

@@ -14,15 +14,18 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::Method;
-use http::header::{HeaderMap, HeaderName, HeaderValue};
+use http::header::{
+    AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HeaderMap, HeaderName,
+    HeaderValue,
+};
 use http_body_util::Full;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 use url::Url;
 
-use super::Vu;
 use super::client::Outgoing;
+use super::{Vu, redirect};
 
 /// Which statuses count as success (`http_req_failed` false). Default: 200–399.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,22 +211,84 @@ impl<'a> RequestBuilder<'a> {
     }
 
     /// Sends the request, records its metrics on the VU and returns the response. Never panics
-    /// and never fails: a transport error is a `Response` with status 0.
+    /// and never fails: a transport error is a `Response` with status 0. Redirects are followed
+    /// (up to `Test::max_redirects`); every hop is recorded as a request with this `name`.
     pub async fn send(self) -> Response {
         let RequestBuilder {
             vu,
-            method,
+            mut method,
             url,
             name,
-            headers,
+            mut headers,
             body,
             expected,
             timeout,
             invalid,
         } = self;
-        let expected_set = expected.unwrap_or_else(|| vu.default_expected().clone());
-        let path = url.as_ref().map_or("/", |u| u.path());
-        let name = name.unwrap_or_else(|| Cow::Owned(path.to_string()));
+        let expected = expected.unwrap_or_else(|| vu.default_expected().clone());
+        let name =
+            name.unwrap_or_else(|| Cow::Owned(url.as_ref().map_or("/", |u| u.path()).to_string()));
+        let mut url = match (invalid, url) {
+            (Some(msg), _) | (None, Err(msg)) => Err(msg),
+            (None, Ok(u)) => Ok(u),
+        };
+        let mut body = body.map(Bytes::from);
+        let mut redirects_left = vu.max_redirects();
+        loop {
+            let hop = Attempt {
+                method: &method,
+                url: &url,
+                headers: &headers,
+                body: &body,
+                timeout,
+            };
+            let response = hop.send(vu, &name, &expected).await;
+            let Ok(from) = &url else {
+                return response;
+            };
+            let next = redirect::next(response.status, &method, from, response.header("location"));
+            match next {
+                Some(next) if redirects_left > 0 => {
+                    redirects_left -= 1;
+                    if !next.keep_body {
+                        body = None;
+                        headers.retain(|(k, _)| !is_body_header(k));
+                    }
+                    if !next.same_origin {
+                        headers.retain(|(k, _)| k != AUTHORIZATION && k != COOKIE);
+                    }
+                    method = next.method;
+                    url = Ok(next.url);
+                }
+                _ => return response,
+            }
+        }
+    }
+}
+
+fn is_body_header(name: &HeaderName) -> bool {
+    name == CONTENT_TYPE || name == CONTENT_LENGTH || name == CONTENT_ENCODING
+}
+
+/// One request on the wire (one hop of a redirect chain).
+struct Attempt<'r> {
+    method: &'r Method,
+    url: &'r Result<Url, String>,
+    headers: &'r [(HeaderName, HeaderValue)],
+    body: &'r Option<Bytes>,
+    timeout: Option<Duration>,
+}
+
+impl Attempt<'_> {
+    /// Sends, records the metrics, returns the response.
+    async fn send(self, vu: &mut Vu, name: &str, expected: &Expected) -> Response {
+        let Attempt {
+            method,
+            url,
+            headers,
+            body,
+            timeout,
+        } = self;
         let target_len = url
             .as_ref()
             .map_or(0, |u| u.path().len() + u.query().map_or(0, |q| q.len() + 1));
@@ -236,11 +301,11 @@ impl<'a> RequestBuilder<'a> {
                 .sum::<usize>()
             + body.as_ref().map_or(0, |b| b.len() + 20);
         let begin = Instant::now();
-        let outcome = match (invalid, url) {
-            (Some(msg), _) | (None, Err(msg)) => Err((TransportError::Request, msg)),
-            (None, Ok(url)) => {
+        let outcome = match url {
+            Err(msg) => Err((TransportError::Request, msg.clone())),
+            Ok(url) => {
                 let (conns, connector, default_timeout) = vu.transport();
-                let lease = conns.lease(&url).await;
+                let lease = conns.lease(url).await;
                 match outgoing(method.clone(), url, headers, body) {
                     Err(msg) => Err((TransportError::Request, msg)),
                     Ok(out) => {
@@ -276,11 +341,17 @@ impl<'a> RequestBuilder<'a> {
                     waiting: end - begin,
                     ..Timings::default()
                 };
-                let nothing = (HeaderMap::new(), bytes::Bytes::new());
-                (0, nothing.0, nothing.1, timings, Some(kind), Some(msg))
+                (
+                    0,
+                    HeaderMap::new(),
+                    Bytes::new(),
+                    timings,
+                    Some(kind),
+                    Some(msg),
+                )
             }
         };
-        let ok = error.is_none() && expected_set.contains(status);
+        let ok = error.is_none() && expected.contains(status);
         let received = if error.is_some() {
             0
         } else {
@@ -314,20 +385,20 @@ impl<'a> RequestBuilder<'a> {
 }
 
 /// The hyper request for a URL, with the path and query as its target.
-fn outgoing(
+fn outgoing<'u>(
     method: Method,
-    url: Url,
-    headers: Vec<(HeaderName, HeaderValue)>,
-    body: Option<Vec<u8>>,
-) -> Result<Outgoing, String> {
+    url: &'u Url,
+    headers: &[(HeaderName, HeaderValue)],
+    body: &Option<Bytes>,
+) -> Result<Outgoing<'u>, String> {
     let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
     let uri = http::Uri::try_from(target).map_err(|e| format!("invalid URL {url}: {e}"))?;
-    let mut request = http::Request::new(Full::new(body.map(Bytes::from).unwrap_or_default()));
+    let mut request = http::Request::new(Full::new(body.clone().unwrap_or_default()));
     *request.method_mut() = method;
     *request.uri_mut() = uri;
     let map = request.headers_mut();
     for (k, v) in headers {
-        map.append(k, v);
+        map.append(k.clone(), v.clone());
     }
     Ok(Outgoing { url, request })
 }
@@ -346,7 +417,7 @@ pub(crate) struct Timings {
 
 /// What one request contributes to the metrics.
 pub(crate) struct HttpRecord<'m> {
-    pub name: Cow<'static, str>,
+    pub name: &'m str,
     pub method: &'m str,
     pub status: u16,
     pub ok: bool,

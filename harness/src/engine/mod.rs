@@ -8,6 +8,7 @@ mod conn;
 mod http;
 mod live;
 mod recorder;
+mod redirect;
 mod scenario;
 mod vu;
 

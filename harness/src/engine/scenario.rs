@@ -26,6 +26,7 @@ pub(crate) struct RunShared {
     pub time_scale: f64,
     pub seed: u64,
     pub expected: Expected,
+    pub max_redirects: u32,
     pub clients: ClientFactory,
     pub setup_data: OnceLock<Arc<dyn Any + Send + Sync>>,
     pub next_vu_id: AtomicU64,

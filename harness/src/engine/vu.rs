@@ -275,12 +275,16 @@ impl Vu {
         (&mut self.conns, &clients.connector, clients.timeout)
     }
 
+    pub(crate) fn max_redirects(&self) -> u32 {
+        self.shared.max_redirects
+    }
+
     pub(crate) fn default_expected(&self) -> &Expected {
         &self.shared.expected
     }
 
     pub(crate) fn record_http(&mut self, r: HttpRecord<'_>) {
-        let tags = self.http_tags(&r.name, r.method, r.status, r.ok);
+        let tags = self.http_tags(r.name, r.method, r.status, r.ok);
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         let at = self.rec.now();
         self.rec.http(HttpSample {
