@@ -187,6 +187,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     if !args.skip.iter().any(|s| s == "throughput") {
         let (mut wrk_rates, mut ours, mut theirs, mut ours_p99, mut bare) =
             (vec![], vec![], vec![], vec![], vec![]);
+        let (mut ours_rss, mut theirs_rss) = (vec![], vec![]);
         for round in 1..=args.rounds {
             let out = wrk(&["-t1", &format!("-c{c}"), &format!("-d{secs}s"), &url])?;
             wrk_rates.push(wrk_rps(&out));
@@ -200,13 +201,16 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             )?;
             ours.push(json_field(&out, "rps"));
             ours_p99.push(json_field(&out, "p99_ms"));
+            ours_rss.push(json_field(&out, "peak_rss_kb"));
             let (out, _, _) = measure(
                 pinned(0, path(&bins.bare), &[&url, &c, &secs.to_string()]),
                 Duration::from_secs(secs + 60),
             )?;
             bare.push(json_field(&out, "rps"));
             if with_k6 {
-                theirs.push(k6(&url, args.connections, secs, false)?.0);
+                let (rps, peak) = k6(&url, args.connections, secs, false)?;
+                theirs.push(rps);
+                theirs_rss.push(peak as f64);
             }
             eprintln!(
                 "round {round}: wrk {:.0}/s, harness {:.0}/s, k6 {:?}/s",
@@ -246,6 +250,21 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             "harness p99 latency under that load: {:.2} ms (median of rounds)\n",
             median(ours_p99)
         )?;
+        let (our_rss, their_rss) = (median(ours_rss), median(theirs_rss));
+        write!(
+            md,
+            "peak RSS under that load: harness {:.1} MB",
+            our_rss / 1024.0
+        )?;
+        if with_k6 {
+            write!(
+                md,
+                ", k6 {:.1} MB (k6 / harness = {:.1}×)",
+                their_rss / 1024.0,
+                their_rss / our_rss
+            )?;
+        }
+        writeln!(md, "\n")?;
     }
 
     if !args.skip.iter().any(|s| s == "memory") {
@@ -254,6 +273,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             md,
             "| model | VUs | peak RSS (MB) | KB per VU | marginal KB per VU |\n|---|---|---|---|---|"
         )?;
+        // KB per VU at 1,000 VUs, per model: compared with k6 at the same count below.
+        let mut at_1000: Vec<(&str, f64)> = Vec::new();
         for model in ["per-vu", "shared"] {
             let mut prev: Option<(u64, u64)> = None;
             for n in [100u64, 1_000, 10_000]
@@ -281,16 +302,26 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                     rss as f64 / n as f64
                 )?;
                 prev = Some((n, rss));
+                if n == 1_000 {
+                    at_1000.push((model, rss as f64 / n as f64));
+                }
             }
         }
         if with_k6 {
             let (_, peak) = k6(&url, 1000, 10, true)?;
+            let k6_per_vu = peak as f64 / 1000.0;
             writeln!(
                 md,
-                "| k6 | 1000 | {:.1} | {:.1} | |",
+                "| k6 | 1000 | {:.1} | {k6_per_vu:.1} | |\n",
                 peak as f64 / 1024.0,
-                peak as f64 / 1000.0
             )?;
+            for (model, ours) in &at_1000 {
+                writeln!(
+                    md,
+                    "peak RSS per VU at 1,000 VUs, k6 / harness ({model}) = **{:.1}×**\n",
+                    k6_per_vu / ours
+                )?;
+            }
         }
         writeln!(md)?;
     }
