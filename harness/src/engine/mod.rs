@@ -1,6 +1,10 @@
 //! The engine: the work loop. Scenarios run their executor; VUs run the user's function with an
 //! instrumented HTTP client; everything they learn leaves as plain-data samples in per-VU
 //! buffers, flushed in batches to one collector. Nothing here prints or writes files.
+//!
+//! HTTP: `http.rs` builds, sends and records a request (following redirects, `redirect.rs`);
+//! `client.rs` gives it a connection — the VU's own or one from the bounded shared pool — and
+//! runs the exchange; `conn.rs` opens HTTP/1.1 connections on hyper (TLS through rustls).
 
 mod client;
 mod collector;
