@@ -88,8 +88,26 @@ impl Series {
 /// All metrics of a run.
 #[derive(Debug, Clone, Default)]
 pub struct Store {
-    metrics: BTreeMap<Arc<str>, Series>,
+    /// Each metric's place in `series`, in name order.
+    index: BTreeMap<Arc<str>, usize>,
+    series: Vec<Series>,
+    /// Where a request's metrics are, found once: a request then costs no name lookup.
+    http: Option<[usize; HTTP_METRICS.len()]>,
 }
+
+/// What one request adds to, in the order of `Store::add_http`'s values.
+const HTTP_METRICS: [(&str, MetricKind); 10] = [
+    (names::HTTP_REQS, MetricKind::Counter),
+    (names::HTTP_REQ_DURATION, MetricKind::Trend),
+    (names::HTTP_REQ_WAITING, MetricKind::Trend),
+    (names::HTTP_REQ_BLOCKED, MetricKind::Trend),
+    (names::HTTP_REQ_CONNECTING, MetricKind::Trend),
+    (names::HTTP_REQ_TLS_HANDSHAKING, MetricKind::Trend),
+    (names::HTTP_REQ_RECEIVING, MetricKind::Trend),
+    (names::HTTP_REQ_FAILED, MetricKind::Rate),
+    (names::DATA_SENT, MetricKind::Counter),
+    (names::DATA_RECEIVED, MetricKind::Counter),
+];
 
 impl Store {
     pub fn new() -> Store {
@@ -107,83 +125,40 @@ impl Store {
         );
     }
 
-    /// Aggregates one request's seven metrics (and a transport error, if any).
+    /// Aggregates one request's ten metrics (and a transport error, if any).
     pub fn add_http(&mut self, h: &HttpSample) {
-        use MetricKind::{Counter, Rate, Trend};
-        let at = h.at;
-        self.add_value(names::HTTP_REQS, Counter, &h.tags, Value::Number(1.0), at);
-        self.add_value(
-            names::HTTP_REQ_DURATION,
-            Trend,
-            &h.tags,
-            Value::Number(h.duration_ms),
-            at,
-        );
-        self.add_value(
-            names::HTTP_REQ_WAITING,
-            Trend,
-            &h.tags,
-            Value::Number(h.waiting_ms),
-            at,
-        );
-        self.add_value(
-            names::HTTP_REQ_BLOCKED,
-            Trend,
-            &h.tags,
-            Value::Number(h.blocked_ms),
-            at,
-        );
-        self.add_value(
-            names::HTTP_REQ_CONNECTING,
-            Trend,
-            &h.tags,
-            Value::Number(h.connecting_ms),
-            at,
-        );
-        self.add_value(
-            names::HTTP_REQ_TLS_HANDSHAKING,
-            Trend,
-            &h.tags,
-            Value::Number(h.tls_handshaking_ms),
-            at,
-        );
+        let slots = match self.http {
+            Some(slots) => slots,
+            None => {
+                let slots = HTTP_METRICS.map(|(name, kind)| self.slot(name, kind));
+                self.http = Some(slots);
+                slots
+            }
+        };
         let receiving = (h.duration_ms - h.waiting_ms).max(0.0);
-        self.add_value(
-            names::HTTP_REQ_RECEIVING,
-            Trend,
-            &h.tags,
+        let values = [
+            Value::Number(1.0),
+            Value::Number(h.duration_ms),
+            Value::Number(h.waiting_ms),
+            Value::Number(h.blocked_ms),
+            Value::Number(h.connecting_ms),
+            Value::Number(h.tls_handshaking_ms),
             Value::Number(receiving),
-            at,
-        );
-        self.add_value(
-            names::HTTP_REQ_FAILED,
-            Rate,
-            &h.tags,
             Value::Bool(h.failed),
-            at,
-        );
-        self.add_value(
-            names::DATA_SENT,
-            Counter,
-            &h.tags,
             Value::Number(h.sent as f64),
-            at,
-        );
-        self.add_value(
-            names::DATA_RECEIVED,
-            Counter,
-            &h.tags,
             Value::Number(h.received as f64),
-            at,
-        );
+        ];
+        for ((slot, (_, kind)), value) in slots.into_iter().zip(HTTP_METRICS).zip(values) {
+            self.add_at(slot, kind, &h.tags, value, h.at);
+        }
         if let Some(e) = h.error {
             let tags = h.tags.with([("error", e)]);
             self.add_value(
                 names::HTTP_TRANSPORT_ERRORS,
-                Counter,
+                MetricKind::Counter,
                 &tags,
                 Value::Number(1.0),
-                at,
+                h.at,
             );
         }
     }
@@ -196,13 +171,23 @@ impl Store {
         value: Value,
         at: Duration,
     ) {
-        let series = match self.metrics.get_mut(metric) {
-            Some(s) => s,
-            None => self
-                .metrics
-                .entry(Arc::from(metric))
-                .or_insert_with(|| Series::new(kind)),
-        };
+        let slot = self.slot(metric, kind);
+        self.add_at(slot, kind, tags, value, at);
+    }
+
+    /// The place of `metric` in `series`, made on first use.
+    fn slot(&mut self, metric: &str, kind: MetricKind) -> usize {
+        if let Some(&i) = self.index.get(metric) {
+            return i;
+        }
+        self.series.push(Series::new(kind));
+        let i = self.series.len() - 1;
+        self.index.insert(Arc::from(metric), i);
+        i
+    }
+
+    fn add_at(&mut self, slot: usize, kind: MetricKind, tags: &Tags, value: Value, at: Duration) {
+        let series = &mut self.series[slot];
         if series.kind != kind {
             return;
         }
@@ -223,35 +208,32 @@ impl Store {
 
     /// Declares a metric so it shows in the report even with no samples.
     pub fn declare(&mut self, name: &str, kind: MetricKind) {
-        self.metrics
-            .entry(Arc::from(name))
-            .or_insert_with(|| Series::new(kind));
+        self.slot(name, kind);
     }
 
     pub fn get(&self, metric: &str) -> Option<&Series> {
-        self.metrics.get(metric)
+        self.index.get(metric).map(|&i| &self.series[i])
     }
 
     pub fn kind(&self, metric: &str) -> Option<MetricKind> {
-        self.metrics.get(metric).map(|s| s.kind)
+        self.get(metric).map(|s| s.kind)
     }
 
+    /// Every metric, in name order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Series)> {
-        self.metrics.iter().map(|(k, v)| (&**k, v))
+        self.index.iter().map(|(k, &i)| (&**k, &self.series[i]))
     }
 
     /// The sink of `metric` restricted to series carrying every tag in `filter`.
     pub fn sink(&self, metric: &str, filter: &[(String, String)]) -> Option<Sink> {
-        self.metrics.get(metric).map(|s| s.merged(filter))
+        self.get(metric).map(|s| s.merged(filter))
     }
 
     /// Adds another run's store into this one (distributed runs, repeated rounds).
     pub fn merge(&mut self, other: &Store) {
-        for (name, theirs) in &other.metrics {
-            let ours = self
-                .metrics
-                .entry(name.clone())
-                .or_insert_with(|| Series::new(theirs.kind));
+        for (name, theirs) in other.iter() {
+            let slot = self.slot(name, theirs.kind);
+            let ours = &mut self.series[slot];
             if ours.kind != theirs.kind {
                 continue;
             }
