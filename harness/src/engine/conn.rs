@@ -2,6 +2,7 @@
 //! hyper handshake whose driver runs as its own task. No pool, no redirect layer, no URL
 //! re-parsing: a request costs about half of what it costs through `reqwest` (docs/BENCHMARKS.md).
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +21,8 @@ use super::http::TransportError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Origin {
     pub https: bool,
-    pub host: Arc<str>,
+    /// Typed, so matching a request's URL compares values and parses nothing.
+    pub host: Host<String>,
     pub port: u16,
     /// The `host` header: `host`, or `host:port` when the port is not the scheme's default.
     pub host_header: http::HeaderValue,
@@ -33,25 +35,22 @@ impl Origin {
             "https" => true,
             s => return Err(format!("unsupported scheme {s:?} in {url}")),
         };
-        let host = match url.host() {
-            Some(Host::Domain(d)) => d.to_string(),
-            Some(Host::Ipv4(ip)) => ip.to_string(),
-            Some(Host::Ipv6(ip)) => ip.to_string(),
-            None => return Err(format!("no host in {url}")),
+        let Some(host) = url.host().map(|h| h.to_owned()) else {
+            return Err(format!("no host in {url}"));
         };
         let port = url
             .port_or_known_default()
             .unwrap_or(if https { 443 } else { 80 });
-        let authority = match (url.host_str(), url.port()) {
-            (Some(h), Some(p)) => format!("{h}:{p}"),
-            (Some(h), None) => h.to_string(),
-            (None, _) => host.clone(),
+        // `Host`'s display brackets IPv6 addresses, as the header wants.
+        let authority = match url.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host.to_string(),
         };
         let host_header = http::HeaderValue::try_from(authority)
             .map_err(|e| format!("invalid host in {url}: {e}"))?;
         Ok(Origin {
             https,
-            host: host.into(),
+            host,
             port,
             host_header,
         })
@@ -61,11 +60,11 @@ impl Origin {
     pub(crate) fn serves(&self, url: &Url) -> bool {
         url.port_or_known_default() == Some(self.port)
             && (url.scheme() == "https") == self.https
-            && match url.host() {
-                Some(Host::Domain(d)) => *self.host == *d,
-                Some(Host::Ipv4(ip)) => self.host.parse() == Ok(ip),
-                Some(Host::Ipv6(ip)) => self.host.parse() == Ok(ip),
-                None => false,
+            && match (url.host(), &self.host) {
+                (Some(Host::Domain(a)), Host::Domain(b)) => a == b,
+                (Some(Host::Ipv4(a)), Host::Ipv4(b)) => a == *b,
+                (Some(Host::Ipv6(a)), Host::Ipv6(b)) => a == *b,
+                _ => false,
             }
     }
 }
@@ -84,15 +83,8 @@ pub(crate) struct ConnectTiming {
 }
 
 /// Opens connections: one TLS configuration for the whole run.
-#[derive(Clone)]
 pub(crate) struct Connector {
     tls: tokio_rustls::TlsConnector,
-}
-
-impl std::fmt::Debug for Connector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Connector")
-    }
 }
 
 impl Connector {
@@ -115,9 +107,12 @@ impl Connector {
             )
         };
         let began = Instant::now();
-        let tcp = TcpStream::connect((&*origin.host, origin.port))
-            .await
-            .map_err(|e| failed(&e))?;
+        let tcp = match &origin.host {
+            Host::Domain(d) => TcpStream::connect((d.as_str(), origin.port)).await,
+            Host::Ipv4(ip) => TcpStream::connect((*ip, origin.port)).await,
+            Host::Ipv6(ip) => TcpStream::connect((*ip, origin.port)).await,
+        }
+        .map_err(|e| failed(&e))?;
         tcp.set_nodelay(true).map_err(|e| failed(&e))?;
         let connected = Instant::now();
         let mut timing = ConnectTiming {
@@ -125,7 +120,11 @@ impl Connector {
             tls_handshaking: Duration::ZERO,
         };
         let send = if origin.https {
-            let name = ServerName::try_from(origin.host.to_string()).map_err(|e| failed(&e))?;
+            let name = match &origin.host {
+                Host::Domain(d) => ServerName::try_from(d.clone()).map_err(|e| failed(&e))?,
+                Host::Ipv4(ip) => ServerName::IpAddress(IpAddr::V4(*ip).into()),
+                Host::Ipv6(ip) => ServerName::IpAddress(IpAddr::V6(*ip).into()),
+            };
             let tls = self.tls.connect(name, tcp).await.map_err(|e| failed(&e))?;
             timing.tls_handshaking = connected.elapsed();
             handshake(tls).await
@@ -151,4 +150,30 @@ where
         let _ = driver.await;
     });
     Ok(send)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn an_origin_serves_urls_with_its_scheme_host_and_port_only() {
+        let v6 = Origin::of(&url("http://[::1]:8080/a")).unwrap();
+        assert_eq!(v6.host_header, "[::1]:8080");
+        assert!(v6.serves(&url("http://[::1]:8080/b?q=1")));
+        assert!(!v6.serves(&url("https://[::1]:8080/b")));
+        assert!(!v6.serves(&url("http://[::1]:8081/b")));
+        assert!(!v6.serves(&url("http://127.0.0.1:8080/b")));
+        let name = Origin::of(&url("https://Example.test/")).unwrap();
+        assert_eq!(
+            (name.host_header.to_str().unwrap(), name.port),
+            ("example.test", 443)
+        );
+        assert!(name.serves(&url("https://example.test:443/x")));
+        assert!(Origin::of(&url("ftp://example.test/")).is_err());
+    }
 }

@@ -37,9 +37,7 @@ pub(crate) fn next(
     } else {
         Method::GET
     };
-    let same_origin = url.scheme() == from.scheme()
-        && url.host() == from.host()
-        && url.port_or_known_default() == from.port_or_known_default();
+    let same_origin = url.origin() == from.origin();
     Some(Hop {
         method,
         url,

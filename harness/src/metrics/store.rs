@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{HttpSample, MetricKind, Sample, Sink, Tags, TagsHash, TrendSink, Value, names};
+use super::{
+    HttpSample, MetricKind, Sample, Sink, Tags, TagsHash, TrendSink, Value, builtin_kind, names,
+};
 
 /// One second of one metric, all tag sets together: enough to draw a time series and to compare
 /// windows (error rate, latency percentiles) without keeping raw samples.
@@ -91,22 +93,23 @@ pub struct Store {
     /// Each metric's place in `series`, in name order.
     index: BTreeMap<Arc<str>, usize>,
     series: Vec<Series>,
-    /// Where a request's metrics are, found once: a request then costs no name lookup.
-    http: Option<[usize; HTTP_METRICS.len()]>,
+    /// Where a request's metrics are (and their kinds), found once: a request then costs no
+    /// name lookup.
+    http: Option<[(usize, MetricKind); HTTP_METRICS.len()]>,
 }
 
 /// What one request adds to, in the order of `Store::add_http`'s values.
-const HTTP_METRICS: [(&str, MetricKind); 10] = [
-    (names::HTTP_REQS, MetricKind::Counter),
-    (names::HTTP_REQ_DURATION, MetricKind::Trend),
-    (names::HTTP_REQ_WAITING, MetricKind::Trend),
-    (names::HTTP_REQ_BLOCKED, MetricKind::Trend),
-    (names::HTTP_REQ_CONNECTING, MetricKind::Trend),
-    (names::HTTP_REQ_TLS_HANDSHAKING, MetricKind::Trend),
-    (names::HTTP_REQ_RECEIVING, MetricKind::Trend),
-    (names::HTTP_REQ_FAILED, MetricKind::Rate),
-    (names::DATA_SENT, MetricKind::Counter),
-    (names::DATA_RECEIVED, MetricKind::Counter),
+const HTTP_METRICS: [&str; 10] = [
+    names::HTTP_REQS,
+    names::HTTP_REQ_DURATION,
+    names::HTTP_REQ_WAITING,
+    names::HTTP_REQ_BLOCKED,
+    names::HTTP_REQ_CONNECTING,
+    names::HTTP_REQ_TLS_HANDSHAKING,
+    names::HTTP_REQ_RECEIVING,
+    names::HTTP_REQ_FAILED,
+    names::DATA_SENT,
+    names::DATA_RECEIVED,
 ];
 
 impl Store {
@@ -130,7 +133,10 @@ impl Store {
         let slots = match self.http {
             Some(slots) => slots,
             None => {
-                let slots = HTTP_METRICS.map(|(name, kind)| self.slot(name, kind));
+                let slots = HTTP_METRICS.map(|name| {
+                    let kind = builtin_kind(name).expect("HTTP metrics are built in");
+                    (self.slot(name, kind), kind)
+                });
                 self.http = Some(slots);
                 slots
             }
@@ -148,7 +154,7 @@ impl Store {
             Value::Number(h.sent as f64),
             Value::Number(h.received as f64),
         ];
-        for ((slot, (_, kind)), value) in slots.into_iter().zip(HTTP_METRICS).zip(values) {
+        for ((slot, kind), value) in slots.into_iter().zip(values) {
             self.add_at(slot, kind, &h.tags, value, h.at);
         }
         if let Some(e) = h.error {
