@@ -1,4 +1,4 @@
-//! Typed requests and responses of the Kaizen Studio API (see `shared/api/API-NOTES.md`).
+//! Typed requests and responses of the Kaizen Studio API (see `mock-server/contract/API-NOTES.md`).
 
 use serde::{Deserialize, Serialize};
 

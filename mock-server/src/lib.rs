@@ -1,7 +1,7 @@
 //! # mock-server — a stateful, fault-injecting mock of the Kaizen Studio API
 //!
 //! Every load-test suite runs offline against this mock by default. It behaves like the real
-//! backend as described in `shared/api/API-NOTES.md` (auth with rotation and revocation,
+//! backend as described in `contract/API-NOTES.md` (auth with rotation and revocation,
 //! tenant-scoped workspaces, gateways, agents, pipelines, deployments, the real error shapes and
 //! auth rate limits) and injects latency and faults on demand ([`faults`]).
 //!

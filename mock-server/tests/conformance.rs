@@ -1,4 +1,4 @@
-//! Conformance: replays every exchange in `shared/api/recorded-exchanges.json` against the mock
+//! Conformance: replays every exchange in `contract/recorded-exchanges.json` against the mock
 //! over HTTP, in order, and checks the same status, a body of the same shape, and (for 2xx) the
 //! OpenAPI response schema. Recorded ids and tokens are mapped to the mock's as they appear.
 
@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use mock_server::MockConfig;
 use serde_json::Value;
-use support::{Client, openapi::Spec, same_shape, shared_api_dir, start};
+use support::{Client, contract_dir, openapi::Spec, same_shape, start};
 
 /// Learns recorded→live values for ids and tokens found at the same place in both bodies.
 fn learn(recorded: &Value, live: &Value, map: &mut HashMap<String, String>) {
@@ -70,7 +70,7 @@ fn template(path: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_recorded_exchange_gets_the_same_status_and_shape() {
-    let text = std::fs::read_to_string(shared_api_dir().join("recorded-exchanges.json")).unwrap();
+    let text = std::fs::read_to_string(contract_dir().join("recorded-exchanges.json")).unwrap();
     let exchanges: Vec<Value> = serde_json::from_str(&text).unwrap();
     assert!(exchanges.len() >= 60, "expected the full recording");
     let spec = Spec::load();

@@ -12,8 +12,9 @@ pub fn start(config: MockConfig) -> RunningMock {
     RunningMock::start(KaizenMock::new(config), "127.0.0.1:0".parse().unwrap(), 1).unwrap()
 }
 
-pub fn shared_api_dir() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/api")
+/// The recorded contract of the real API, kept in the repository (see `contract/README.md`).
+pub fn contract_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contract")
 }
 
 /// A thin client for tests: JSON in, (status, JSON) out.

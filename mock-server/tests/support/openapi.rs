@@ -9,7 +9,7 @@ pub struct Spec {
 
 impl Spec {
     pub fn load() -> Spec {
-        let path = super::shared_api_dir().join("kaizen-studio-openapi.json");
+        let path = super::contract_dir().join("kaizen-studio-openapi.json");
         let text =
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         Spec {
