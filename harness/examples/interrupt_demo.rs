@@ -1,5 +1,9 @@
 //! A long run against a local server, for the Ctrl-C test: SIGINT or SIGTERM must stop it
-//! gracefully, run teardown, print the summary and exit with status 130.
+//! gracefully, run teardown, print the summary and exit with status 130; a second signal cuts
+//! a slow teardown short. The edge's part (progress, signals, summary, exit) is
+//! `harness::console`; the library never exits.
+//!
+//! `INTERRUPT_DEMO_SLOW_TEARDOWN=1` makes teardown take 30 s.
 
 use harness::prelude::*;
 use wiremock::matchers::any;
@@ -15,14 +19,18 @@ async fn main() {
         .respond_with(ResponseTemplate::new(200))
         .mount(&server)
         .await;
-    let report = Test::new("interrupt-demo")
+    let slow = std::env::var_os("INTERRUPT_DEMO_SLOW_TEARDOWN").is_some();
+    let test = Test::new("interrupt-demo")
         .base_url(server.uri())
         .time_scale(1.0)
-        .progress(false)
         .setup(|_vu| Box::pin(async move { Ok(()) }))
-        .teardown(|_vu, _data: Option<std::sync::Arc<()>>| {
+        .teardown(move |_vu, _data: Option<std::sync::Arc<()>>| {
             Box::pin(async move {
                 println!("teardown ran");
+                if slow {
+                    tokio::time::sleep(secs(30)).await;
+                    println!("slow teardown finished");
+                }
                 Ok(())
             })
         })
@@ -32,10 +40,14 @@ async fn main() {
                 vu.sleep(millis(50)).await;
                 Ok(())
             })
-        }))
-        .run()
+        }));
+    let report = Console::from_env()
+        .progress(false)
+        .run(test)
         .await
         .expect("valid test");
-    // Only reached without a signal.
+    if report.interrupted() {
+        std::process::exit(harness::console::INTERRUPTED_EXIT_CODE);
+    }
     println!("finished: passed={}", report.passed());
 }

@@ -63,9 +63,6 @@ fn main() {
     let counts = per_vu.clone();
     let report = rt.block_on(async move {
         Test::new("loadgen")
-            .progress(false)
-            .print_summary(false)
-            .handle_signals(false)
             .time_scale(1.0)
             .connections(model)
             .scenario(Scenario::new(

@@ -25,23 +25,27 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Where things are:
-//! - [`runner`]: [`Test`], the entry point (validate → setup → scenarios → teardown → verdicts).
-//! - [`scenario`]: [`Scenario`], one named workload with its executor.
-//! - [`executor`]: the six executors, each a pure plan plus its run loop.
-//! - [`engine`]: VUs ([`Vu`]), the instrumented HTTP client, sample buffers and the collector.
-//! - [`metrics`]: samples, sinks (HDR histograms), the store with one-second buckets.
-//! - [`threshold`]: the k6 threshold grammar, its parser and evaluation.
-//! - [`report`]: [`Report`], the text summary and JSON.
-//! - [`settings`]: environment settings (`LOADTEST_TIME_SCALE`, `LOADTEST_PROGRESS`).
+//! Layers, from the bottom up; each uses only those below it (a test, `tests/layers.rs`, holds
+//! the code to it):
+//! - [`metrics`]: samples, [`metrics::Aggregation`], sinks (HDR histograms), the store with
+//!   one-second buckets, the table of built-in metrics.
+//! - [`threshold`]: verdicts — the k6 threshold grammar, its parser and evaluation, abort reasons.
+//! - [`engine`]: VUs ([`Vu`]), the instrumented HTTP client, sample buffers.
+//! - [`executor`] and [`scenario`]: the six executors (pure plans plus run loops); [`Scenario`].
+//! - [`run`]: [`Test`] → [`run::Plan`] → setup, scenarios, teardown, verdicts → [`Report`];
+//!   the collector; [`run::Stop`].
+//! - [`report`]: writers of a finished report (text summary, JSON).
+//! - [`console`]: the edge — progress, signals, the printed summary. Opt-in.
+//!
+//! [`settings`] (environment variables) and [`Error`] sit beside the layers; any layer may use them.
 
+pub mod console;
 pub mod engine;
 mod error;
 pub mod executor;
 pub mod metrics;
-mod progress;
 pub mod report;
-pub mod runner;
+pub mod run;
 pub mod scenario;
 pub mod settings;
 pub mod threshold;
@@ -50,12 +54,12 @@ pub use engine::{ConnectionModel, Expected, Response, Vu};
 pub use error::{BoxError, Error};
 /// HTTP methods, for [`Vu::request`].
 pub use http::Method;
-pub use report::Report;
-pub use runner::Test;
+pub use run::{Report, Test};
 pub use scenario::Scenario;
 
 /// Everything a scenario author needs, in one import.
 pub mod prelude {
+    pub use crate::console::Console;
     pub use crate::engine::{ConnectionModel, Expected, Response, TransportError, Vu};
     pub use crate::executor::{
         ConstantArrivalRate, ConstantVus, Executor, PerVuIterations, RampingArrivalRate,

@@ -66,6 +66,16 @@ impl Scenario {
         &self.name
     }
 
+    /// This scenario with its executor, start time and graceful stop multiplied by `scale`.
+    pub(crate) fn scaled(&self, scale: f64) -> Scenario {
+        Scenario {
+            executor: self.executor.scaled(scale),
+            start_time: self.start_time.mul_f64(scale),
+            graceful_stop: self.graceful_stop.mul_f64(scale),
+            ..self.clone()
+        }
+    }
+
     pub fn executor(&self) -> &Executor {
         &self.executor
     }

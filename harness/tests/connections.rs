@@ -191,7 +191,7 @@ async fn the_shared_pool_never_opens_more_connections_than_its_bound() {
 }
 
 #[tokio::test]
-async fn an_https_url_to_a_plain_http_server_is_a_connect_error() {
+async fn an_https_url_to_a_plain_http_server_is_a_tls_error() {
     // A server that speaks plain HTTP at once: the TLS handshake reads a non-TLS record.
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("https://{}", listener.local_addr().unwrap());
@@ -207,7 +207,7 @@ async fn an_https_url_to_a_plain_http_server_is_a_connect_error() {
         .scenario(Scenario::new("s", PerVuIterations::new(1, 1), |vu| {
             Box::pin(async move {
                 let res = vu.get("/tls").timeout(Duration::from_secs(5)).send().await;
-                assert_eq!(res.error, Some(TransportError::Connect), "{res:?}");
+                assert_eq!(res.error, Some(TransportError::Tls), "{res:?}");
                 assert!(
                     res.error_message
                         .unwrap()
@@ -219,7 +219,7 @@ async fn an_https_url_to_a_plain_http_server_is_a_connect_error() {
         .run()
         .await
         .unwrap();
-    assert_eq!(report.count("http_transport_errors{error:connect}"), 1.0);
+    assert_eq!(report.count("http_transport_errors{error:tls}"), 1.0);
 }
 
 /// A TLS server on loopback with a fresh self-signed certificate for `localhost`; returns its
@@ -284,7 +284,7 @@ async fn https_works_on_one_kept_connection_with_a_trusted_root_and_fails_withou
         .scenario(Scenario::new("s", PerVuIterations::new(1, 1), |vu| {
             Box::pin(async move {
                 let res = vu.get("/secure").send().await;
-                assert_eq!(res.error, Some(TransportError::Connect), "{res:?}");
+                assert_eq!(res.error, Some(TransportError::Tls), "{res:?}");
                 assert!(res.error_message.unwrap().contains("certificate"));
                 Ok(())
             })
@@ -292,7 +292,7 @@ async fn https_works_on_one_kept_connection_with_a_trusted_root_and_fails_withou
         .run()
         .await
         .unwrap();
-    assert_eq!(report.count("http_transport_errors{error:connect}"), 1.0);
+    assert_eq!(report.count("http_transport_errors{error:tls}"), 1.0);
 }
 
 #[test]

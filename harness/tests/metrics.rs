@@ -91,7 +91,7 @@ fn stores_merge_series_and_buckets_exactly() {
         only_ok.aggregate(Aggregation::Max, Duration::ZERO),
         Some(10.0)
     );
-    let buckets = &one.get("http_req_duration").unwrap().buckets;
+    let buckets = &one.get("http_req_duration").unwrap().buckets();
     assert_eq!(buckets.len(), 2);
     assert_eq!(buckets[0].count + buckets[1].count, 200);
     assert_eq!(one.count("http_reqs"), 100.0);

@@ -162,7 +162,7 @@ async fn a_threshold_that_must_fail_fails_the_test() {
     assert!(!report.passed());
     let failed = report.failed_thresholds();
     assert_eq!(failed.len(), 1);
-    assert_eq!(failed[0].metric, "http_req_failed");
+    assert_eq!(failed[0].selector.to_string(), "http_req_failed");
     assert_eq!(failed[0].observed, Some(1.0));
     let panic = std::panic::catch_unwind(|| report.assert_thresholds()).unwrap_err();
     let text = panic.downcast_ref::<String>().unwrap();
@@ -212,7 +212,7 @@ async fn abort_on_fail_stops_the_run_early_and_teardown_still_runs() {
     );
     assert!(matches!(
         report.aborted,
-        Some(harness::engine::AbortReason::Threshold { .. })
+        Some(harness::threshold::AbortReason::Threshold { .. })
     ));
     assert_eq!(torn_down.load(Ordering::SeqCst), 1);
     assert!(!report.passed());
@@ -418,9 +418,6 @@ async fn ramping_vus_follow_the_stages_and_time_scale_shrinks_them() {
     let server = server_answering(200).await;
     let started = Instant::now();
     let report = Test::new("ramp")
-        .progress(false)
-        .print_summary(false)
-        .handle_signals(false)
         .time_scale(0.1)
         .base_url(server.uri())
         .scenario(Scenario::new(

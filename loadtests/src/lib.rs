@@ -37,4 +37,7 @@ pub enum Error {
     Harness(#[from] harness::Error),
     #[error(transparent)]
     Mock(#[from] mock_server::Error),
+    /// The run happened but its report could not be written: the run fails rather than lose it.
+    #[error("could not write the report {path}: {reason}")]
+    Report { path: String, reason: String },
 }

@@ -123,7 +123,8 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
             .map_err(|e| Error::Config(format!("LOADTEST_CA_FILE={path:?}: {e}")))?;
         test = test.tls_root_certificates(pem);
     }
-    let report = test.run().await?;
+    // The suites' runner is the edge: progress, signals and the summary are its to show.
+    let report = Console::from_env().run(test).await?;
     if let Some(m) = &mock {
         // Written straight to stdout, like the summary, so `cargo test` shows it.
         use std::io::Write;
@@ -138,21 +139,26 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
         );
     }
     if let Ok(dir) = std::env::var("LOADTEST_REPORT_DIR") {
-        write_json(&dir, suite, &report);
+        write_json(&dir, suite, &report)?;
+    }
+    if report.interrupted() {
+        // Everything is written: now the process may end as an interrupted one does.
+        std::process::exit(harness::console::INTERRUPTED_EXIT_CODE);
     }
     Ok(SuiteRun { report, mock })
 }
 
-/// Writes `<dir>/<suite>.json`; a report that cannot be written is said on stderr, not lost silently.
-fn write_json(dir: &str, suite: Suite, report: &Report) {
+/// Writes `<dir>/<suite>.json` atomically (a temporary file, then a rename), so a reader never
+/// sees half a report; a report that cannot be written fails the run.
+fn write_json(dir: &str, suite: Suite, report: &Report) -> Result<(), Error> {
     let path = std::path::Path::new(dir).join(format!("{suite}.json"));
-    let result = std::fs::create_dir_all(dir).and_then(|_| {
-        std::fs::write(
-            &path,
-            serde_json::to_vec_pretty(&report.to_json()).unwrap_or_default(),
-        )
-    });
-    if let Err(e) = result {
-        eprintln!("could not write {}: {e}", path.display());
-    }
+    let failed = |e: std::io::Error| Error::Report {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    };
+    let bytes = serde_json::to_vec_pretty(&report.to_json()).map_err(|e| failed(e.into()))?;
+    let tmp = path.with_extension("json.tmp");
+    std::fs::create_dir_all(dir).map_err(failed)?;
+    std::fs::write(&tmp, bytes).map_err(failed)?;
+    std::fs::rename(&tmp, &path).map_err(failed)
 }

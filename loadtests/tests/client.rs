@@ -17,9 +17,6 @@ async fn a_429_is_counted_as_rate_limited_and_the_vu_waits_instead_of_hammering(
     let server = RunningMock::start(mock, "127.0.0.1:0".parse().unwrap(), 1).unwrap();
     let started = Instant::now();
     let report = Test::new("429")
-        .progress(false)
-        .print_summary(false)
-        .handle_signals(false)
         .time_scale(1.0)
         .base_url(server.url())
         .scenario(

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use harness::engine::AbortReason;
 use harness::prelude::*;
+use harness::threshold::AbortReason;
 use loadtests::{RunOptions, Suite, SuiteRun};
 use mock_server::MockConfig;
 use mock_server::faults::{FaultPlan, Faults, Latency};
@@ -41,7 +41,7 @@ fn failed(run: &SuiteRun) -> Vec<String> {
     run.report
         .failed_thresholds()
         .iter()
-        .map(|t| format!("{} {}", t.metric, t.expression))
+        .map(|t| format!("{} {}", t.selector, t.expression))
         .collect()
 }
 

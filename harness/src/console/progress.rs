@@ -6,16 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 
 use crate::engine::Live;
+use crate::run::Stop;
 
-pub(crate) async fn run(
-    live: Arc<Live>,
-    start: Instant,
-    planned: Duration,
-    stop: CancellationToken,
-) {
+pub(super) async fn run(live: Arc<Live>, planned: Duration, stop: Stop) {
+    let start = Instant::now();
     let tty = std::io::stderr().is_terminal();
     let every = if tty {
         Duration::from_secs(1)
@@ -27,7 +23,7 @@ pub(crate) async fn run(
     loop {
         tokio::select! {
             _ = tick.tick() => {}
-            _ = stop.cancelled() => {}
+            _ = stop.graceful().cancelled() => {}
         }
         let now = Instant::now();
         let snap = live.snapshot();
@@ -44,14 +40,14 @@ pub(crate) async fn run(
             rps,
             snap.failed,
             snap.dropped,
-            if stop.is_cancelled() {
+            if stop.is_stopping() {
                 "  (stopping)"
             } else {
                 ""
             },
         );
         print_line(tty, &line);
-        if stop.is_cancelled() {
+        if stop.is_stopping() {
             // One last line after a stop, then wait to be aborted by the runner.
             std::future::pending::<()>().await;
         }
@@ -69,7 +65,7 @@ fn print_line(tty: bool, line: &str) {
 }
 
 /// Ends the updating line on a terminal so the summary starts on a fresh line.
-pub(crate) fn clear_line() {
+pub(super) fn clear_line() {
     let mut err = std::io::stderr();
     if err.is_terminal() {
         let _ = write!(err, "\r\x1b[2K");

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{HOST, HeaderMap};
-use http_body_util::{BodyExt, Full};
+use http::header::{CONTENT_LENGTH, HOST, HeaderMap};
+use http_body_util::{BodyExt, Full, Limited};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use rustls_platform_verifier::{BuilderVerifierExt, Verifier};
@@ -16,8 +16,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::conn::{Conn, ConnectTiming, Connector, Origin};
-use super::http::TransportError;
-use crate::Error;
+use super::failure::{Failure, TransportError};
 
 /// How VUs get their connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -33,10 +32,11 @@ pub enum ConnectionModel {
 /// How many origins a VU keeps a connection open to.
 const OWN_CONNECTIONS: usize = 4;
 
-/// The run's connector, default timeout and (shared model) pool.
+/// The run's connector, default timeout, body limit and (shared model) pool.
 pub(crate) struct ClientFactory {
     pub connector: Connector,
     pub timeout: Duration,
+    pub max_body: usize,
     pool: Option<Arc<Pool>>,
 }
 
@@ -44,10 +44,11 @@ impl ClientFactory {
     pub(crate) fn new(
         model: ConnectionModel,
         timeout: Duration,
+        max_body: usize,
         extra_roots: Vec<CertificateDer<'static>>,
-    ) -> Result<ClientFactory, Error> {
+    ) -> Result<ClientFactory, String> {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let failed = |e: rustls::Error| Error::Client(format!("TLS configuration: {e}"));
+        let failed = |e: rustls::Error| format!("TLS configuration: {e}");
         let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
             .map_err(failed)?;
@@ -63,7 +64,7 @@ impl ClientFactory {
         let pool = match model {
             ConnectionModel::PerVu => None,
             ConnectionModel::Shared { max_connections } => {
-                let max = max_connections.max(1);
+                let max = max_connections;
                 Some(Arc::new(Pool {
                     permits: Arc::new(Semaphore::new(max)),
                     idle: Mutex::new(Vec::new()),
@@ -74,6 +75,7 @@ impl ClientFactory {
         Ok(ClientFactory {
             connector: Connector::new(tls),
             timeout,
+            max_body,
             pool,
         })
     }
@@ -132,8 +134,6 @@ pub(crate) struct Exchange {
     pub headers_at: Instant,
 }
 
-pub(crate) type Failure = (TransportError, String);
-
 /// What a request holds while it is sent: (shared model) its permit, and a kept connection to
 /// its origin if there is one.
 pub(crate) struct Lease {
@@ -172,6 +172,7 @@ impl Connections {
     pub(crate) async fn exchange(
         &mut self,
         connector: &Connector,
+        max_body: usize,
         mut lease: Lease,
         out: Outgoing<'_>,
     ) -> Result<Exchange, Failure> {
@@ -212,13 +213,30 @@ impl Connections {
             };
             let headers_at = Instant::now();
             let (parts, body) = response.into_parts();
-            let body = body.collect().await.map_err(|e| {
-                let kind = match classify(&e) {
-                    TransportError::Reset => TransportError::Reset,
-                    _ => TransportError::Body,
-                };
-                (kind, e.to_string())
-            })?;
+            let too_large = || {
+                (
+                    TransportError::BodyTooLarge,
+                    format!("response body larger than the limit of {max_body} bytes"),
+                )
+            };
+            let announced = parts
+                .headers
+                .get(CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+            if announced.is_some_and(|n| n > max_body as u64) {
+                // The connection is dropped: its unread body must not reach the next request.
+                return Err(too_large());
+            }
+            let body = Limited::new(body, max_body)
+                .collect()
+                .await
+                .map_err(|e| match e.downcast::<hyper::Error>() {
+                    Ok(e) => match classify(&e) {
+                        TransportError::Reset => (TransportError::Reset, e.to_string()),
+                        _ => (TransportError::Body, e.to_string()),
+                    },
+                    Err(_) => too_large(),
+                })?;
             // Back before the permit (in `lease`) is released.
             self.give_back(conn);
             return Ok(Exchange {

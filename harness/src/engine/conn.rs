@@ -15,7 +15,7 @@ use tokio::net::TcpStream;
 use tokio::time::Instant;
 use url::{Host, Url};
 
-use super::http::TransportError;
+use super::failure::{Failure, TransportError};
 
 /// Where a connection goes: scheme, host and port. Connections are reused only for the same one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,25 +95,33 @@ impl Connector {
         }
     }
 
-    /// A new connection to `origin`; the caller bounds it with its request timeout.
-    pub(crate) async fn connect(
-        &self,
-        origin: &Origin,
-    ) -> Result<(Conn, ConnectTiming), (TransportError, String)> {
-        let failed = |e: &dyn std::fmt::Display| {
+    /// A new connection to `origin`; the caller bounds it with its request timeout. Failures are
+    /// classed as `dns` (the name did not resolve), `connect` or `tls`.
+    pub(crate) async fn connect(&self, origin: &Origin) -> Result<(Conn, ConnectTiming), Failure> {
+        let failed = |class: TransportError, e: &dyn std::fmt::Display| {
             (
-                TransportError::Connect,
+                class,
                 format!("connecting to {}:{}: {e}", origin.host, origin.port),
             )
         };
         let began = Instant::now();
         let tcp = match &origin.host {
-            Host::Domain(d) => TcpStream::connect((d.as_str(), origin.port)).await,
+            Host::Domain(d) => {
+                let addrs: Vec<_> = tokio::net::lookup_host((d.as_str(), origin.port))
+                    .await
+                    .map_err(|e| failed(TransportError::Dns, &e))?
+                    .collect();
+                if addrs.is_empty() {
+                    return Err(failed(TransportError::Dns, &"no address for this name"));
+                }
+                TcpStream::connect(&addrs[..]).await
+            }
             Host::Ipv4(ip) => TcpStream::connect((*ip, origin.port)).await,
             Host::Ipv6(ip) => TcpStream::connect((*ip, origin.port)).await,
         }
-        .map_err(|e| failed(&e))?;
-        tcp.set_nodelay(true).map_err(|e| failed(&e))?;
+        .map_err(|e| failed(TransportError::Connect, &e))?;
+        tcp.set_nodelay(true)
+            .map_err(|e| failed(TransportError::Connect, &e))?;
         let connected = Instant::now();
         let mut timing = ConnectTiming {
             connecting: connected - began,
@@ -121,17 +129,23 @@ impl Connector {
         };
         let send = if origin.https {
             let name = match &origin.host {
-                Host::Domain(d) => ServerName::try_from(d.clone()).map_err(|e| failed(&e))?,
+                Host::Domain(d) => {
+                    ServerName::try_from(d.clone()).map_err(|e| failed(TransportError::Tls, &e))?
+                }
                 Host::Ipv4(ip) => ServerName::IpAddress(IpAddr::V4(*ip).into()),
                 Host::Ipv6(ip) => ServerName::IpAddress(IpAddr::V6(*ip).into()),
             };
-            let tls = self.tls.connect(name, tcp).await.map_err(|e| failed(&e))?;
+            let tls = self
+                .tls
+                .connect(name, tcp)
+                .await
+                .map_err(|e| failed(TransportError::Tls, &e))?;
             timing.tls_handshaking = connected.elapsed();
             handshake(tls).await
         } else {
             handshake(tcp).await
         }
-        .map_err(|e| failed(&e))?;
+        .map_err(|e| failed(TransportError::Connect, &e))?;
         let conn = Conn {
             origin: origin.clone(),
             send,

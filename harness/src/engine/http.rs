@@ -4,12 +4,14 @@
 //! `name`, `method`, `status`, `expected_response`, the scenario and the group. Transport errors
 //! are classified and recorded, never raised.
 //!
+//! This file builds a request and follows its redirects; `attempt.rs` sends one hop and records
+//! it.
+//!
 //! Timings as in k6: `duration` runs from sending on an open connection to the end of the body
 //! (`waiting` until the response headers, then `receiving`); opening a connection is apart.
 //! Byte counts are computed from the request and response as built and parsed, not from the wire.
 
 use std::borrow::Cow;
-use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -18,79 +20,12 @@ use http::header::{
     AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HeaderMap, HeaderName,
     HeaderValue,
 };
-use http_body_util::Full;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tokio::time::Instant;
 use url::Url;
 
-use super::client::Outgoing;
-use super::{Vu, redirect};
-
-/// Which statuses count as success (`http_req_failed` false). Default: 200–399.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Expected {
-    Range(RangeInclusive<u16>),
-    Set(Vec<u16>),
-}
-
-impl Default for Expected {
-    fn default() -> Self {
-        Expected::Range(200..=399)
-    }
-}
-
-impl Expected {
-    pub fn contains(&self, status: u16) -> bool {
-        match self {
-            Expected::Range(r) => r.contains(&status),
-            Expected::Set(s) => s.contains(&status),
-        }
-    }
-}
-
-impl From<u16> for Expected {
-    fn from(s: u16) -> Self {
-        Expected::Set(vec![s])
-    }
-}
-
-impl From<RangeInclusive<u16>> for Expected {
-    fn from(r: RangeInclusive<u16>) -> Self {
-        Expected::Range(r)
-    }
-}
-
-impl<const N: usize> From<[u16; N]> for Expected {
-    fn from(s: [u16; N]) -> Self {
-        Expected::Set(s.to_vec())
-    }
-}
-
-/// Why a request got no response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TransportError {
-    Connect,
-    Timeout,
-    Reset,
-    Body,
-    Request,
-    Other,
-}
-
-impl TransportError {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TransportError::Connect => "connect",
-            TransportError::Timeout => "timeout",
-            TransportError::Reset => "reset",
-            TransportError::Body => "body",
-            TransportError::Request => "request",
-            TransportError::Other => "other",
-        }
-    }
-}
+use super::attempt::Attempt;
+use super::{Expected, TransportError, Vu, redirect};
 
 /// A response, or the record of a transport failure (`status` 0, `error` set).
 #[derive(Debug, Clone)]
@@ -102,8 +37,8 @@ pub struct Response {
     pub error: Option<TransportError>,
     pub error_message: Option<String>,
     pub duration: Duration,
-    /// Whether the status was in the expected set.
-    pub expected: bool,
+    /// Whether the status was in the expected set (k6's `expected_response`).
+    pub expected_response: bool,
 }
 
 impl Response {
@@ -120,6 +55,30 @@ impl Response {
     /// A header's value as text.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Requests, on a VU.
+impl Vu {
+    /// Starts a request; relative URLs are joined to the base URL.
+    pub fn request(&mut self, method: Method, url: &str) -> RequestBuilder<'_> {
+        RequestBuilder::new(self, method, url)
+    }
+
+    pub fn get(&mut self, url: &str) -> RequestBuilder<'_> {
+        self.request(Method::GET, url)
+    }
+
+    pub fn post(&mut self, url: &str) -> RequestBuilder<'_> {
+        self.request(Method::POST, url)
+    }
+
+    pub fn put(&mut self, url: &str) -> RequestBuilder<'_> {
+        self.request(Method::PUT, url)
+    }
+
+    pub fn delete(&mut self, url: &str) -> RequestBuilder<'_> {
+        self.request(Method::DELETE, url)
     }
 }
 
@@ -225,7 +184,7 @@ impl<'a> RequestBuilder<'a> {
             timeout,
             invalid,
         } = self;
-        let expected = expected.unwrap_or_else(|| vu.default_expected().clone());
+        let expected = expected.unwrap_or_else(|| vu.shared.settings.expected.clone());
         let name =
             name.unwrap_or_else(|| Cow::Owned(url.as_ref().map_or("/", |u| u.path()).to_string()));
         let mut url = match (invalid, url) {
@@ -233,7 +192,7 @@ impl<'a> RequestBuilder<'a> {
             (None, Ok(u)) => Ok(u),
         };
         let mut body = body.map(Bytes::from);
-        let mut redirects_left = vu.max_redirects();
+        let mut redirects_left = vu.shared.settings.max_redirects;
         loop {
             let hop = Attempt {
                 method: &method,
@@ -241,8 +200,10 @@ impl<'a> RequestBuilder<'a> {
                 headers: &headers,
                 body: &body,
                 timeout,
+                name: &name,
+                expected: &expected,
             };
-            let response = hop.send(vu, &name, &expected).await;
+            let response = hop.send(vu).await;
             let Ok(from) = &url else {
                 return response;
             };
@@ -268,173 +229,4 @@ impl<'a> RequestBuilder<'a> {
 
 fn is_body_header(name: &HeaderName) -> bool {
     name == CONTENT_TYPE || name == CONTENT_LENGTH || name == CONTENT_ENCODING
-}
-
-/// One request on the wire (one hop of a redirect chain).
-struct Attempt<'r> {
-    method: &'r Method,
-    url: &'r Result<Url, String>,
-    headers: &'r [(HeaderName, HeaderValue)],
-    body: &'r Option<Bytes>,
-    timeout: Option<Duration>,
-}
-
-impl Attempt<'_> {
-    /// Sends, records the metrics, returns the response.
-    async fn send(self, vu: &mut Vu, name: &str, expected: &Expected) -> Response {
-        let Attempt {
-            method,
-            url,
-            headers,
-            body,
-            timeout,
-        } = self;
-        let target_len = url
-            .as_ref()
-            .map_or(0, |u| u.path().len() + u.query().map_or(0, |q| q.len() + 1));
-        let sent_bytes = method.as_str().len()
-            + target_len
-            + 13
-            + headers
-                .iter()
-                .map(|(k, v)| k.as_str().len() + v.len() + 4)
-                .sum::<usize>()
-            + body.as_ref().map_or(0, |b| b.len() + 20);
-        let begin = Instant::now();
-        let outcome = match url {
-            Err(msg) => Err((TransportError::Request, msg.clone())),
-            Ok(url) => {
-                let (conns, connector, default_timeout) = vu.transport();
-                let lease = conns.lease(url).await;
-                match outgoing(method.clone(), url, headers, body) {
-                    Err(msg) => Err((TransportError::Request, msg)),
-                    Ok(out) => {
-                        let limit = timeout.unwrap_or(default_timeout);
-                        // Boxed: an idle VU's iteration future then does not carry the exchange.
-                        let exchange = Box::pin(conns.exchange(connector, lease, out));
-                        match tokio::time::timeout(limit, exchange).await {
-                            Ok(outcome) => outcome,
-                            Err(_) => Err((
-                                TransportError::Timeout,
-                                format!("no complete response within {limit:?}"),
-                            )),
-                        }
-                    }
-                }
-            }
-        };
-        let end = Instant::now();
-        let (status, headers, body, timings, error, message) = match outcome {
-            Ok(x) => {
-                let timings = Timings {
-                    duration: end - x.sent_at,
-                    waiting: x.headers_at - x.sent_at,
-                    blocked: x.blocked,
-                    connecting: x.connect.connecting,
-                    tls_handshaking: x.connect.tls_handshaking,
-                };
-                (x.status, x.headers, x.body, timings, None, None)
-            }
-            Err((kind, msg)) => {
-                let timings = Timings {
-                    duration: end - begin,
-                    waiting: end - begin,
-                    ..Timings::default()
-                };
-                (
-                    0,
-                    HeaderMap::new(),
-                    Bytes::new(),
-                    timings,
-                    Some(kind),
-                    Some(msg),
-                )
-            }
-        };
-        let ok = error.is_none() && expected.contains(status);
-        let received = if error.is_some() {
-            0
-        } else {
-            17 + headers
-                .iter()
-                .map(|(k, v)| k.as_str().len() + v.len() + 4)
-                .sum::<usize>()
-                + 2
-                + body.len()
-        };
-        vu.record_http(HttpRecord {
-            name,
-            method: method.as_str(),
-            status,
-            ok,
-            timings,
-            sent: sent_bytes,
-            received,
-            error,
-        });
-        Response {
-            status,
-            headers,
-            body,
-            error,
-            error_message: message,
-            duration: timings.duration,
-            expected: ok,
-        }
-    }
-}
-
-/// The hyper request for a URL, with the path and query as its target.
-fn outgoing<'u>(
-    method: Method,
-    url: &'u Url,
-    headers: &[(HeaderName, HeaderValue)],
-    body: &Option<Bytes>,
-) -> Result<Outgoing<'u>, String> {
-    let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
-    let uri = http::Uri::try_from(target).map_err(|e| format!("invalid URL {url}: {e}"))?;
-    let mut request = http::Request::new(Full::new(body.clone().unwrap_or_default()));
-    *request.method_mut() = method;
-    *request.uri_mut() = uri;
-    let map = request.headers_mut();
-    for (k, v) in headers {
-        map.append(k.clone(), v.clone());
-    }
-    Ok(Outgoing { url, request })
-}
-
-/// A request's times, in k6's terms: `duration` runs from sending to the end of the body, on an
-/// open connection; opening one is `connecting` and `tls_handshaking`, waiting for a shared
-/// connection is `blocked`.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Timings {
-    pub duration: Duration,
-    pub waiting: Duration,
-    pub blocked: Duration,
-    pub connecting: Duration,
-    pub tls_handshaking: Duration,
-}
-
-/// What one request contributes to the metrics.
-pub(crate) struct HttpRecord<'m> {
-    pub name: &'m str,
-    pub method: &'m str,
-    pub status: u16,
-    pub ok: bool,
-    pub timings: Timings,
-    pub sent: usize,
-    pub received: usize,
-    pub error: Option<TransportError>,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn default_expected_statuses_are_200_to_399() {
-        let e = Expected::default();
-        assert!(e.contains(200) && e.contains(399));
-        assert!(!e.contains(400) && !e.contains(0) && !e.contains(199));
-    }
 }

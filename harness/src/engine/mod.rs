@@ -2,27 +2,35 @@
 //! instrumented HTTP client; everything they learn leaves as plain-data samples in per-VU
 //! buffers, flushed in batches to one collector. Nothing here prints or writes files.
 //!
-//! HTTP: `http.rs` builds, sends and records a request (following redirects, `redirect.rs`);
-//! `client.rs` gives it a connection — the VU's own or one from the bounded shared pool — and
-//! runs the exchange; `conn.rs` opens HTTP/1.1 connections on hyper (TLS through rustls).
+//! Files, from the bottom up (each uses only those above it): `failure.rs` and `expected.rs`
+//! (plain values); `conn.rs` opens HTTP/1.1 connections on hyper (TLS through rustls);
+//! `redirect.rs` decides redirects; `client.rs` gives a request a connection — the VU's own or
+//! one from the bounded shared pool — and runs the exchange; `live.rs` and `recorder.rs` carry
+//! counters and samples out; `shared.rs` is what every VU of a run shares; `vu.rs` the VU;
+//! `attempt.rs` sends one hop and records it; `http.rs` builds requests and follows redirects;
+//! `scenario.rs` is what executors run on.
 
+mod attempt;
 mod client;
-mod collector;
 mod conn;
+mod expected;
+mod failure;
 mod http;
 mod live;
 mod recorder;
 mod redirect;
 mod scenario;
+mod shared;
 mod vu;
 
 pub use client::ConnectionModel;
-pub use http::{Expected, RequestBuilder, Response, TransportError};
+pub use expected::Expected;
+pub use failure::TransportError;
+pub use http::{RequestBuilder, Response};
 pub use live::{Live, Snapshot};
-pub use recorder::Recorder;
 pub use vu::{Vu, VuFn};
 
 pub(crate) use client::{ClientFactory, extra_roots};
-pub use collector::AbortReason;
-pub(crate) use collector::{Collector, Msg};
-pub(crate) use scenario::{RunShared, ScenarioRun};
+pub(crate) use recorder::{Msg, Recorder};
+pub(crate) use scenario::ScenarioRun;
+pub(crate) use shared::{RunSettings, RunShared};

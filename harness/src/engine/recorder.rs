@@ -6,10 +6,16 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 
-use super::Msg;
-use crate::metrics::{Entry, HttpSample, MetricKind, Sample, Tags, Value};
+use crate::metrics::{Entry, HttpSample, MetricKind, Sample, Store, Tags, Value};
+
+/// What the collector receives: batches of samples, then the request for the finished store.
+pub(crate) enum Msg {
+    Batch(Vec<Entry>),
+    Finish(oneshot::Sender<Store>),
+}
 
 const BATCH: usize = 512;
 const MAX_HOLD: Duration = Duration::from_millis(200);

@@ -1,73 +1,15 @@
-//! What executors run on: the run-wide shared parts and one scenario's stop signals, VU factory
-//! and iteration wrapper (metrics, interruption, error log).
+//! What executors run on: one scenario's stop signals, VU factory and iteration wrapper
+//! (metrics, interruption, error log).
 
-use std::any::Any;
-use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
-use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::{ClientFactory, Expected, Live, Msg, Recorder, Vu, VuFn};
-use crate::metrics::{Tags, names};
-
-/// How many distinct iteration error messages the report keeps.
-const ERROR_KINDS_KEPT: usize = 20;
-
-/// Parts shared by every VU of a run.
-pub(crate) struct RunShared {
-    pub start: Instant,
-    pub tx: UnboundedSender<Msg>,
-    pub live: Arc<Live>,
-    pub base: Option<url::Url>,
-    pub time_scale: f64,
-    pub seed: u64,
-    pub expected: Expected,
-    pub max_redirects: u32,
-    pub clients: ClientFactory,
-    pub setup_data: OnceLock<Arc<dyn Any + Send + Sync>>,
-    pub next_vu_id: AtomicU64,
-    pub errors: Mutex<BTreeMap<String, u64>>,
-    /// Canonical tag sets: VUs share one `Tags` per distinct set, so the collector compares
-    /// pointers, not strings, and 10,000 VUs keep one copy. Locked only on a VU's cache miss.
-    pub interned: Mutex<HashSet<Tags, crate::metrics::TagsHash>>,
-}
-
-impl RunShared {
-    pub(crate) fn recorder(&self) -> Recorder {
-        Recorder::new(self.tx.clone(), self.start)
-    }
-
-    /// The canonical copy of a tag set.
-    pub(crate) fn intern(&self, tags: Tags) -> Tags {
-        let mut set = self.interned.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(t) = set.get(&tags) {
-            return t.clone();
-        }
-        set.insert(tags.clone());
-        tags
-    }
-
-    /// Counts an iteration error by message; only touched when an iteration fails.
-    pub(crate) fn log_error(&self, message: String) {
-        let mut errors = self.errors.lock().unwrap_or_else(|e| e.into_inner());
-        let known = errors.contains_key(&message);
-        if known || errors.len() < ERROR_KINDS_KEPT {
-            *errors.entry(message).or_insert(0) += 1;
-        } else {
-            *errors.entry("(other errors)".to_string()).or_insert(0) += 1;
-        }
-    }
-
-    /// A VU outside any scenario (setup, teardown), with id 0.
-    pub(crate) fn hook_vu(self: &Arc<Self>, phase: &str) -> Vu {
-        let tags = Tags::from_pairs([("scenario", phase), ("group", &format!("::{phase}"))]);
-        Vu::new(0, Arc::from(phase), tags, self.clone())
-    }
-}
+use super::{Recorder, RunShared, Vu, VuFn};
+use crate::metrics::{Tags, ms, names};
 
 /// One scenario while it runs.
 pub(crate) struct ScenarioRun {
@@ -160,8 +102,4 @@ impl ScenarioRun {
         }
         vu.rec.flush_if_due();
     }
-}
-
-fn ms(d: std::time::Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }

@@ -7,17 +7,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use http::Method;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use url::Url;
 
+use super::attempt::TagCache;
 use super::client::Connections;
-use super::conn::Connector;
-use super::http::{Expected, HttpRecord, RequestBuilder};
 use super::{Recorder, RunShared};
 use crate::BoxError;
-use crate::metrics::{HttpSample, Tags, names};
+use crate::metrics::{Tags, ms, names};
 
 /// A scenario's function: one iteration of one VU.
 pub type VuFn =
@@ -28,22 +26,22 @@ pub struct Vu {
     id: u64,
     pub(crate) iteration: u64,
     scenario: Arc<str>,
-    shared: Arc<RunShared>,
-    conns: Connections,
+    pub(crate) shared: Arc<RunShared>,
+    pub(crate) conns: Connections,
     pub(crate) rec: Recorder,
     scenario_tags: Tags,
-    tags: Tags,
+    /// The scenario's tags plus the current group.
+    pub(crate) tags: Tags,
     group: Option<Arc<str>>,
     state: Option<Box<dyn Any + Send>>,
     rng: SmallRng,
-    /// Tags of recent (name, method, status, expected) combinations, so a request allocates none.
-    http_tags: Vec<(String, String, u16, bool, Tags)>,
+    pub(crate) http_tags: TagCache,
     last_url: Option<(String, Url)>,
     check_tags: Vec<(String, Tags)>,
 }
 
-/// How many distinct request tag sets a VU keeps ready.
-const HTTP_TAG_CACHE: usize = 32;
+/// How many distinct check tag sets a VU keeps ready.
+const CHECK_TAG_CACHE: usize = 32;
 
 impl Vu {
     pub(crate) fn new(
@@ -58,7 +56,9 @@ impl Vu {
             id,
             iteration: 0,
             scenario,
-            rng: SmallRng::seed_from_u64(shared.seed ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+            rng: SmallRng::seed_from_u64(
+                shared.settings.seed ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            ),
             shared,
             conns,
             rec,
@@ -66,10 +66,16 @@ impl Vu {
             scenario_tags,
             group: None,
             state: None,
-            http_tags: Vec::new(),
+            http_tags: TagCache::default(),
             last_url: None,
             check_tags: Vec::new(),
         }
+    }
+
+    /// A VU outside any scenario (setup, teardown), with id 0.
+    pub(crate) fn hook(shared: &Arc<RunShared>, phase: &str) -> Vu {
+        let tags = Tags::from_pairs([("scenario", phase), ("group", &format!("::{phase}"))]);
+        Vu::new(0, Arc::from(phase), tags, shared.clone())
     }
 
     /// A sibling VU with this VU's tags and run, its own connections and an empty state: for
@@ -99,28 +105,7 @@ impl Vu {
 
     /// The run's base URL, if one was set.
     pub fn base_url(&self) -> Option<&str> {
-        self.shared.base.as_ref().map(Url::as_str)
-    }
-
-    /// Starts a request; relative URLs are joined to the base URL.
-    pub fn request(&mut self, method: Method, url: &str) -> RequestBuilder<'_> {
-        RequestBuilder::new(self, method, url)
-    }
-
-    pub fn get(&mut self, url: &str) -> RequestBuilder<'_> {
-        self.request(Method::GET, url)
-    }
-
-    pub fn post(&mut self, url: &str) -> RequestBuilder<'_> {
-        self.request(Method::POST, url)
-    }
-
-    pub fn put(&mut self, url: &str) -> RequestBuilder<'_> {
-        self.request(Method::PUT, url)
-    }
-
-    pub fn delete(&mut self, url: &str) -> RequestBuilder<'_> {
-        self.request(Method::DELETE, url)
+        self.shared.settings.base.as_ref().map(Url::as_str)
     }
 
     /// Records a check (the `checks` rate, tagged `check:<name>`) and returns `ok`.
@@ -129,7 +114,7 @@ impl Vu {
             Some((_, t)) => t.clone(),
             None => {
                 let t = self.shared.intern(self.tags.with([("check", name)]));
-                if self.check_tags.len() >= HTTP_TAG_CACHE {
+                if self.check_tags.len() >= CHECK_TAG_CACHE {
                     self.check_tags.clear();
                 }
                 self.check_tags.push((name.to_string(), t.clone()));
@@ -152,7 +137,7 @@ impl Vu {
 
     /// Adds a duration, in milliseconds, to a custom trend.
     pub fn trend_time(&mut self, metric: impl Into<Cow<'static, str>>, d: Duration) {
-        self.trend(metric, d.as_secs_f64() * 1000.0);
+        self.trend(metric, ms(d));
     }
 
     /// Adds a true/false observation to a custom rate.
@@ -215,7 +200,7 @@ impl Vu {
 
     /// Sleeps for `d` scaled by `LOADTEST_TIME_SCALE` (think time).
     pub fn sleep(&self, d: Duration) -> tokio::time::Sleep {
-        tokio::time::sleep(d.mul_f64(self.shared.time_scale))
+        tokio::time::sleep(d.mul_f64(self.shared.settings.time_scale))
     }
 
     /// Sleeps a random time between `min` and `max`, scaled by `LOADTEST_TIME_SCALE`.
@@ -235,7 +220,7 @@ impl Vu {
 
     /// The time scale applied to every duration and think time.
     pub fn time_scale(&self) -> f64 {
-        self.shared.time_scale
+        self.shared.settings.time_scale
     }
 
     /// A request URL: relative paths reuse the run's parsed base URL (no host parsing per
@@ -251,7 +236,7 @@ impl Vu {
             self.last_url = Some((url.to_string(), parsed.clone()));
             return Ok(parsed);
         }
-        let Some(base) = &self.shared.base else {
+        let Some(base) = &self.shared.settings.base else {
             return Err(format!("relative URL {url:?} but the test has no base URL"));
         };
         let mut u = base.clone();
@@ -267,69 +252,6 @@ impl Vu {
         }
         u.set_query(query);
         Ok(u)
-    }
-
-    /// This VU's connections, the run's connector and its request timeout, for one exchange.
-    pub(crate) fn transport(&mut self) -> (&mut Connections, &Connector, Duration) {
-        let clients = &self.shared.clients;
-        (&mut self.conns, &clients.connector, clients.timeout)
-    }
-
-    pub(crate) fn max_redirects(&self) -> u32 {
-        self.shared.max_redirects
-    }
-
-    pub(crate) fn default_expected(&self) -> &Expected {
-        &self.shared.expected
-    }
-
-    pub(crate) fn record_http(&mut self, r: HttpRecord<'_>) {
-        let tags = self.http_tags(r.name, r.method, r.status, r.ok);
-        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-        let at = self.rec.now();
-        self.rec.http(HttpSample {
-            tags,
-            at,
-            duration_ms: ms(r.timings.duration),
-            waiting_ms: ms(r.timings.waiting),
-            blocked_ms: ms(r.timings.blocked),
-            connecting_ms: ms(r.timings.connecting),
-            tls_handshaking_ms: ms(r.timings.tls_handshaking),
-            failed: !r.ok,
-            sent: r.sent as u64,
-            received: r.received as u64,
-            error: r.error.map(|e| e.as_str()),
-        });
-    }
-
-    fn http_tags(&mut self, name: &str, method: &str, status: u16, ok: bool) -> Tags {
-        let hit = self
-            .http_tags
-            .iter()
-            .find(|(n, m, s, o, _)| n == name && m == method && *s == status && *o == ok);
-        if let Some((.., tags)) = hit {
-            return tags.clone();
-        }
-        let tags = self.shared.intern(self.tags.with([
-            ("name", Arc::<str>::from(name)),
-            ("method", Arc::from(method)),
-            ("status", Arc::from(status.to_string())),
-            (
-                "expected_response",
-                Arc::from(if ok { "true" } else { "false" }),
-            ),
-        ]));
-        if self.http_tags.len() >= HTTP_TAG_CACHE {
-            self.http_tags.clear();
-        }
-        self.http_tags.push((
-            name.to_string(),
-            method.to_string(),
-            status,
-            ok,
-            tags.clone(),
-        ));
-        tags
     }
 
     pub(crate) fn iteration_tags(&self) -> &Tags {

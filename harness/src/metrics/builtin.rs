@@ -1,6 +1,9 @@
-//! The built-in metrics every run records, with k6's names.
+//! The built-in metrics every run records, with k6's names: one table (name, kind, unit) that
+//! the store, the thresholds' validation and every writer read.
 
-use super::MetricKind;
+use std::time::Duration;
+
+use super::{HttpSample, MetricKind, Value};
 
 /// Names of the built-in metrics.
 pub mod names {
@@ -19,6 +22,7 @@ pub mod names {
     pub const ITERATION_DURATION: &str = "iteration_duration";
     pub const ITERATION_DURATION_CORRECTED: &str = "iteration_duration_corrected";
     pub const ITERATION_ERRORS: &str = "iteration_errors";
+    pub const INTERRUPTED_ITERATIONS: &str = "interrupted_iterations";
     pub const SCHEDULING_LAG: &str = "scheduling_lag";
     pub const GENERATOR_LAG: &str = "generator_lag";
     pub const DROPPED_ITERATIONS: &str = "dropped_iterations";
@@ -27,29 +31,160 @@ pub mod names {
     pub const CHECKS: &str = "checks";
 }
 
+/// What a metric's numbers are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unit {
+    /// Milliseconds.
+    Ms,
+    Bytes,
+    /// A plain count or fraction.
+    None,
+}
+
+impl Unit {
+    /// The suffix a summary prints after a value.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Unit::Ms => "ms",
+            Unit::Bytes => "B",
+            Unit::None => "",
+        }
+    }
+}
+
+/// One built-in metric.
+#[derive(Debug, Clone, Copy)]
+pub struct Builtin {
+    pub name: &'static str,
+    pub kind: MetricKind,
+    pub unit: Unit,
+}
+
+const fn b(name: &'static str, kind: MetricKind, unit: Unit) -> Builtin {
+    Builtin { name, kind, unit }
+}
+
+/// The ten metrics one HTTP request adds to, in the order of [`HttpSample::values`].
+pub const HTTP_METRICS: [Builtin; 10] = {
+    use MetricKind::*;
+    use names::*;
+    [
+        b(HTTP_REQS, Counter, Unit::None),
+        b(HTTP_REQ_DURATION, Trend, Unit::Ms),
+        b(HTTP_REQ_WAITING, Trend, Unit::Ms),
+        b(HTTP_REQ_BLOCKED, Trend, Unit::Ms),
+        b(HTTP_REQ_CONNECTING, Trend, Unit::Ms),
+        b(HTTP_REQ_TLS_HANDSHAKING, Trend, Unit::Ms),
+        b(HTTP_REQ_RECEIVING, Trend, Unit::Ms),
+        b(HTTP_REQ_FAILED, Rate, Unit::None),
+        b(DATA_SENT, Counter, Unit::Bytes),
+        b(DATA_RECEIVED, Counter, Unit::Bytes),
+    ]
+};
+
+/// Every other built-in metric.
+pub const OTHER_METRICS: [Builtin; 12] = {
+    use MetricKind::*;
+    use names::*;
+    [
+        b(HTTP_TRANSPORT_ERRORS, Counter, Unit::None),
+        b(ITERATIONS, Counter, Unit::None),
+        b(ITERATION_DURATION, Trend, Unit::Ms),
+        b(ITERATION_DURATION_CORRECTED, Trend, Unit::Ms),
+        b(ITERATION_ERRORS, Counter, Unit::None),
+        b(INTERRUPTED_ITERATIONS, Counter, Unit::None),
+        b(SCHEDULING_LAG, Trend, Unit::Ms),
+        b(GENERATOR_LAG, Trend, Unit::Ms),
+        b(DROPPED_ITERATIONS, Counter, Unit::None),
+        b(VUS, Gauge, Unit::None),
+        b(VUS_MAX, Gauge, Unit::None),
+        b(CHECKS, Rate, Unit::None),
+    ]
+};
+
+/// The built-in metric of this name.
+pub fn builtin(name: &str) -> Option<&'static Builtin> {
+    HTTP_METRICS
+        .iter()
+        .chain(OTHER_METRICS.iter())
+        .find(|m| m.name == name)
+}
+
 /// The kind of a built-in metric, or `None` for a custom one.
 pub fn builtin_kind(name: &str) -> Option<MetricKind> {
-    use names::*;
-    Some(match name {
-        HTTP_REQS
-        | HTTP_TRANSPORT_ERRORS
-        | ITERATIONS
-        | ITERATION_ERRORS
-        | DROPPED_ITERATIONS
-        | DATA_SENT
-        | DATA_RECEIVED => MetricKind::Counter,
-        HTTP_REQ_DURATION
-        | HTTP_REQ_WAITING
-        | HTTP_REQ_RECEIVING
-        | HTTP_REQ_BLOCKED
-        | HTTP_REQ_CONNECTING
-        | HTTP_REQ_TLS_HANDSHAKING
-        | ITERATION_DURATION
-        | ITERATION_DURATION_CORRECTED
-        | SCHEDULING_LAG
-        | GENERATOR_LAG => MetricKind::Trend,
-        HTTP_REQ_FAILED | CHECKS => MetricKind::Rate,
-        VUS | VUS_MAX => MetricKind::Gauge,
-        _ => return None,
-    })
+    builtin(name).map(|m| m.kind)
+}
+
+/// The unit of a metric: the table's for a built-in; for a custom trend, milliseconds when its
+/// name says it is a time (`…_duration`, `…_time`, `…_lag`), else none.
+pub fn unit_of(name: &str) -> Unit {
+    match builtin(name) {
+        Some(m) => m.unit,
+        None if ["_duration", "_time", "_lag", "_ms"]
+            .iter()
+            .any(|s| name.ends_with(s)) =>
+        {
+            Unit::Ms
+        }
+        None => Unit::None,
+    }
+}
+
+/// A duration in milliseconds, the unit of every time metric: the one place this is converted.
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+impl HttpSample {
+    /// What this request adds to each of [`HTTP_METRICS`], in its order.
+    pub fn values(&self) -> [Value; 10] {
+        let receiving = (self.duration_ms - self.waiting_ms).max(0.0);
+        [
+            Value::Number(1.0),
+            Value::Number(self.duration_ms),
+            Value::Number(self.waiting_ms),
+            Value::Number(self.blocked_ms),
+            Value::Number(self.connecting_ms),
+            Value::Number(self.tls_handshaking_ms),
+            Value::Number(receiving),
+            Value::Bool(!self.expected_response),
+            Value::Number(self.sent as f64),
+            Value::Number(self.received as f64),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_name_appears_once_in_the_table() {
+        let mut all: Vec<_> = HTTP_METRICS
+            .iter()
+            .chain(&OTHER_METRICS)
+            .map(|m| m.name)
+            .collect();
+        let n = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), n);
+    }
+
+    #[test]
+    fn every_http_time_metric_is_in_milliseconds() {
+        for m in HTTP_METRICS {
+            assert_eq!(
+                m.unit == Unit::Ms,
+                m.kind == MetricKind::Trend,
+                "{}",
+                m.name
+            );
+        }
+        assert_eq!(unit_of(names::HTTP_REQ_TLS_HANDSHAKING), Unit::Ms);
+        assert_eq!(unit_of(names::HTTP_REQ_CONNECTING), Unit::Ms);
+        assert_eq!(unit_of("login_duration"), Unit::Ms);
+        assert_eq!(unit_of("api_errors"), Unit::None);
+    }
 }

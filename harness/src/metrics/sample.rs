@@ -45,7 +45,8 @@ pub struct Sample {
     pub at: Duration,
 }
 
-/// One HTTP request's measurements: ten metrics from one entry, with one set of tags.
+/// One HTTP request: the one record a request leaves, built where its response is read, with
+/// its times already in milliseconds. It feeds the ten [`HTTP_METRICS`](super::HTTP_METRICS).
 #[derive(Debug, Clone)]
 pub struct HttpSample {
     pub tags: Tags,
@@ -58,7 +59,9 @@ pub struct HttpSample {
     pub connecting_ms: f64,
     /// The TLS handshake on a new `https` connection.
     pub tls_handshaking_ms: f64,
-    pub failed: bool,
+    /// Whether the status was one the request expected (k6's `expected_response`); false on
+    /// any failure. `http_req_failed` is its negation.
+    pub expected_response: bool,
     pub sent: u64,
     pub received: u64,
     /// The transport error's class, when there was no response.

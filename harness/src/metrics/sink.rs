@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
+use super::Aggregation;
 use super::{MetricKind, Value};
-use crate::threshold::Aggregation;
 
 /// Trend values are stored in thousandths of their unit: microseconds for millisecond trends.
 const SCALE: f64 = 1000.0;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{
-    HttpSample, MetricKind, Sample, Sink, Tags, TagsHash, TrendSink, Value, builtin_kind, names,
+    HTTP_METRICS, HttpSample, MetricKind, Sample, Sink, Tags, TagsHash, TrendSink, Value, names,
 };
 
 /// One second of one metric, all tag sets together: enough to draw a time series and to compare
@@ -61,9 +61,9 @@ impl Bucket {
 /// Everything known about one metric.
 #[derive(Debug, Clone)]
 pub struct Series {
-    pub kind: MetricKind,
-    pub by_tags: HashMap<Tags, Sink, TagsHash>,
-    pub buckets: Vec<Bucket>,
+    kind: MetricKind,
+    by_tags: HashMap<Tags, Sink, TagsHash>,
+    buckets: Vec<Bucket>,
 }
 
 impl Series {
@@ -73,6 +73,20 @@ impl Series {
             by_tags: HashMap::with_hasher(TagsHash),
             buckets: Vec::new(),
         }
+    }
+
+    pub fn kind(&self) -> MetricKind {
+        self.kind
+    }
+
+    /// Each tag set's sink.
+    pub fn by_tags(&self) -> impl Iterator<Item = (&Tags, &Sink)> {
+        self.by_tags.iter()
+    }
+
+    /// One bucket per second of the run, from its start.
+    pub fn buckets(&self) -> &[Bucket] {
+        &self.buckets
     }
 
     /// All series whose tags contain `filter`, merged into one sink.
@@ -98,20 +112,6 @@ pub struct Store {
     http: Option<[(usize, MetricKind); HTTP_METRICS.len()]>,
 }
 
-/// What one request adds to, in the order of `Store::add_http`'s values.
-const HTTP_METRICS: [&str; 10] = [
-    names::HTTP_REQS,
-    names::HTTP_REQ_DURATION,
-    names::HTTP_REQ_WAITING,
-    names::HTTP_REQ_BLOCKED,
-    names::HTTP_REQ_CONNECTING,
-    names::HTTP_REQ_TLS_HANDSHAKING,
-    names::HTTP_REQ_RECEIVING,
-    names::HTTP_REQ_FAILED,
-    names::DATA_SENT,
-    names::DATA_RECEIVED,
-];
-
 impl Store {
     pub fn new() -> Store {
         Store::default()
@@ -133,27 +133,12 @@ impl Store {
         let slots = match self.http {
             Some(slots) => slots,
             None => {
-                let slots = HTTP_METRICS.map(|name| {
-                    let kind = builtin_kind(name).expect("HTTP metrics are built in");
-                    (self.slot(name, kind), kind)
-                });
+                let slots = HTTP_METRICS.map(|m| (self.slot(m.name, m.kind), m.kind));
                 self.http = Some(slots);
                 slots
             }
         };
-        let receiving = (h.duration_ms - h.waiting_ms).max(0.0);
-        let values = [
-            Value::Number(1.0),
-            Value::Number(h.duration_ms),
-            Value::Number(h.waiting_ms),
-            Value::Number(h.blocked_ms),
-            Value::Number(h.connecting_ms),
-            Value::Number(h.tls_handshaking_ms),
-            Value::Number(receiving),
-            Value::Bool(h.failed),
-            Value::Number(h.sent as f64),
-            Value::Number(h.received as f64),
-        ];
+        let values = h.values();
         for ((slot, kind), value) in slots.into_iter().zip(values) {
             self.add_at(slot, kind, &h.tags, value, h.at);
         }
@@ -263,7 +248,7 @@ impl Store {
     /// The total of a counter over all its series, or 0.
     pub fn count(&self, metric: &str) -> f64 {
         self.sink(metric, &[])
-            .and_then(|s| s.aggregate(crate::threshold::Aggregation::Count, Duration::ZERO))
+            .and_then(|s| s.aggregate(super::Aggregation::Count, Duration::ZERO))
             .unwrap_or(0.0)
     }
 }

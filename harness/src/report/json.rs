@@ -3,16 +3,15 @@
 
 use serde_json::{Map, Value, json};
 
-use super::Report;
-use crate::metrics::{MetricKind, Sink};
-use crate::threshold::Aggregation;
+use crate::Report;
+use crate::metrics::{Aggregation, MetricKind, Sink};
 
 pub(super) fn to_json(r: &Report) -> Value {
     let mut metrics = Map::new();
     for (name, series) in r.store.iter() {
         let sink = series.merged(&[]);
         let buckets: Vec<Value> = series
-            .buckets
+            .buckets()
             .iter()
             .enumerate()
             .map(|(second, b)| {
@@ -21,7 +20,7 @@ pub(super) fn to_json(r: &Report) -> Value {
                     v["min"] = json!(b.min);
                     v["max"] = json!(b.max);
                 }
-                if series.kind == MetricKind::Rate {
+                if series.kind() == MetricKind::Rate {
                     v["trues"] = json!(b.trues);
                 }
                 if let Some(t) = &b.trend {
@@ -35,7 +34,7 @@ pub(super) fn to_json(r: &Report) -> Value {
             .collect();
         metrics.insert(
             name.to_string(),
-            json!({ "type": series.kind, "values": values(&sink, r), "per_second": buckets }),
+            json!({ "type": series.kind(), "values": values(&sink, r), "per_second": buckets }),
         );
     }
     json!({
@@ -44,6 +43,7 @@ pub(super) fn to_json(r: &Report) -> Value {
         "time_scale": r.time_scale,
         "passed": r.passed(),
         "aborted": r.aborted,
+        "problems": r.problems,
         "scenarios": r.scenarios,
         "thresholds": r.thresholds,
         "checks": r.checks(),
@@ -83,14 +83,4 @@ fn values(sink: &Sink, r: &Report) -> Value {
         m.insert("fails".into(), json!(total - trues));
     }
     Value::Object(m)
-}
-
-/// Serialises a `Duration` as seconds.
-pub(super) mod secs {
-    pub fn serialize<S: serde::Serializer>(
-        d: &std::time::Duration,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        s.serialize_f64(d.as_secs_f64())
-    }
 }

@@ -2,10 +2,9 @@
 
 use std::io::{self, Write};
 
-use super::Report;
-use crate::engine::AbortReason;
-use crate::metrics::{MetricKind, Sink};
-use crate::threshold::Aggregation;
+use crate::Report;
+use crate::metrics::{Aggregation, MetricKind, Sink, unit_of};
+use crate::threshold::{AbortReason, Verdict};
 
 const TREND_COLUMNS: [(&str, Aggregation); 7] = [
     ("avg", Aggregation::Avg),
@@ -27,22 +26,34 @@ pub(super) fn write_summary(r: &Report, out: &mut impl Write) -> io::Result<()> 
         r.time_scale
     )?;
     for s in &r.scenarios {
+        let interrupted = if s.interrupted > 0 {
+            format!(", {} interrupted", s.interrupted)
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "    scenario {}: {}, up to {} VUs, {:.1}s",
+            "    scenario {}: {}, up to {} VUs, {:.1}s: {} complete iterations{interrupted}",
             s.name,
             s.executor,
             s.max_vus,
-            s.duration.as_secs_f64()
+            s.duration.as_secs_f64(),
+            s.iterations,
         )?;
     }
     match &r.aborted {
-        Some(AbortReason::Threshold { metric, expression }) => writeln!(
+        Some(AbortReason::Threshold {
+            selector,
+            expression,
+        }) => writeln!(
             out,
-            "    ABORTED: threshold {metric} {expression} failed (abort_on_fail)"
+            "    ABORTED: threshold {selector} {expression} failed (abort_on_fail)"
         )?,
         Some(AbortReason::Signal { signal }) => writeln!(out, "    INTERRUPTED by {signal}")?,
         None => {}
+    }
+    for p in &r.problems {
+        writeln!(out, "    FAILED: {p}")?;
     }
     if !r.thresholds.is_empty() {
         writeln!(out, "\n  THRESHOLDS")?;
@@ -69,25 +80,20 @@ pub(super) fn write_summary(r: &Report, out: &mut impl Write) -> io::Result<()> 
     writeln!(out, "\n  METRICS")?;
     for (name, series) in r.store.iter() {
         let sink = series.merged(&[]);
-        writeln!(
-            out,
-            "    {:.<36} {}",
-            format!("{name}"),
-            describe(name, &sink, r)
-        )?;
+        writeln!(out, "    {:.<36} {}", name, describe(name, &sink, r))?;
     }
-    let mut sub: Vec<&str> = r
+    let mut sub: Vec<_> = r
         .thresholds
         .iter()
-        .map(|t| t.metric.as_str())
-        .filter(|m| m.contains('{'))
+        .map(|t| &t.selector)
+        .filter(|s| !s.tags.is_empty())
         .collect();
     sub.sort();
     sub.dedup();
     for selector in sub {
-        if let Some(sink) = r.sink(selector) {
-            let base = selector.split('{').next().unwrap_or(selector);
-            writeln!(out, "      {:.<34} {}", selector, describe(base, &sink, r))?;
+        if let Some(sink) = r.store.sink(&selector.metric, &selector.tags) {
+            let line = describe(&selector.metric, &sink, r);
+            writeln!(out, "      {:.<34} {line}", selector.to_string())?;
         }
     }
     if !r.iteration_errors.is_empty() {
@@ -100,13 +106,14 @@ pub(super) fn write_summary(r: &Report, out: &mut impl Write) -> io::Result<()> 
     out.flush()
 }
 
-/// One line per threshold: ✓/✗, metric, expression and the observed value.
+/// One line per threshold: ✓/✗, selector, expression and the observed value.
 pub(super) fn write_threshold_table(r: &Report, out: &mut impl Write) -> io::Result<()> {
     for t in &r.thresholds {
-        let mark = if t.passed { '✓' } else { '✗' };
-        let observed = match t.observed {
-            Some(v) => format!("{}={}", aggregation_name(&t.expression), number(v)),
-            None => "no data".to_string(),
+        let mark = if t.passed() { '✓' } else { '✗' };
+        let observed = match (t.verdict, t.observed) {
+            (_, Some(v)) => format!("{}={}", t.expression.aggregation, number(v)),
+            (Verdict::NoData, None) if t.allow_no_data => "no data (allowed)".to_string(),
+            _ => "no data".to_string(),
         };
         let abort = if t.abort_on_fail {
             " [abort_on_fail]"
@@ -116,22 +123,15 @@ pub(super) fn write_threshold_table(r: &Report, out: &mut impl Write) -> io::Res
         writeln!(
             out,
             "    {mark} {:<52} {:<14} {observed}{abort}",
-            t.metric,
+            t.selector.to_string(),
             format!("'{}'", t.expression)
         )?;
     }
     Ok(())
 }
 
-fn aggregation_name(expression: &str) -> &str {
-    let end = expression
-        .find(['<', '>', '=', '!'])
-        .unwrap_or(expression.len());
-    expression[..end].trim()
-}
-
 fn describe(name: &str, sink: &Sink, r: &Report) -> String {
-    let unit = if is_time(name) { "ms" } else { "" };
+    let unit = unit_of(name).suffix();
     if sink.samples() == 0 {
         return "no samples".to_string();
     }
@@ -174,19 +174,6 @@ fn describe(name: &str, sink: &Sink, r: &Report) -> String {
             )
         }
     }
-}
-
-fn is_time(name: &str) -> bool {
-    [
-        "_duration",
-        "_waiting",
-        "_receiving",
-        "_blocked",
-        "_lag",
-        "_corrected",
-    ]
-    .iter()
-    .any(|s| name.ends_with(s))
 }
 
 fn number(v: f64) -> String {

@@ -2,39 +2,22 @@
 //! updates the live counters, samples the VU gauges each second and aborts the run when an
 //! `abort_on_fail` threshold fails.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 
-use super::Live;
+use super::Stop;
+use crate::engine::{Live, Msg};
 use crate::metrics::{Entry, MetricKind, Sample, Store, Tags, Value, names};
-use crate::threshold::{self, Compiled};
-
-/// What the collector receives.
-pub(crate) enum Msg {
-    Batch(Vec<Entry>),
-    Finish(oneshot::Sender<Store>),
-}
-
-/// Why a run ended before its plan did.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum AbortReason {
-    /// An `abort_on_fail` threshold failed.
-    Threshold { metric: String, expression: String },
-    /// The process got SIGINT (Ctrl-C) or SIGTERM.
-    Signal { signal: String },
-}
+use crate::threshold::{self, AbortReason, Compiled};
 
 pub(crate) struct Collector {
     pub store: Store,
     pub live: Arc<Live>,
     pub abort_thresholds: Vec<Compiled>,
-    pub root: CancellationToken,
-    pub abort: Arc<Mutex<Option<AbortReason>>>,
+    pub stop: Stop,
     pub start: Instant,
 }
 
@@ -71,7 +54,7 @@ impl Collector {
                 Entry::Http(h) => {
                     self.store.add_http(h);
                     requests += 1;
-                    failed += u64::from(h.failed);
+                    failed += u64::from(!h.expected_response);
                 }
                 Entry::Point(s) => {
                     self.store.add(s);
@@ -117,18 +100,15 @@ impl Collector {
         if due.is_empty() {
             return;
         }
+        // Only a failure aborts: "no data" mid-run means the data has not arrived yet.
         if let Some(failed) = threshold::evaluate(&due, &self.store, elapsed)
             .into_iter()
-            .find(|r| !r.passed)
+            .find(|r| r.verdict == threshold::Verdict::Fail)
         {
-            let mut abort = self.abort.lock().unwrap_or_else(|e| e.into_inner());
-            if abort.is_none() {
-                *abort = Some(AbortReason::Threshold {
-                    metric: failed.metric,
-                    expression: failed.expression,
-                });
-            }
-            self.root.cancel();
+            self.stop.stop(AbortReason::Threshold {
+                selector: failed.selector,
+                expression: failed.expression,
+            });
             self.abort_thresholds.clear();
         }
     }

@@ -1,30 +1,47 @@
-//! Thresholds: pass/fail criteria in k6's grammar (`p(95)<200` on `http_req_duration{name:...}`),
+//! Verdicts: thresholds — pass/fail criteria in k6's grammar (`p(95)<200` on `http_req_duration{name:...}`),
 //! parsed and validated before the run, evaluated only on aggregated numbers.
 
 mod eval;
 mod parse;
 
-pub use eval::{ThresholdResult, evaluate};
+pub use eval::{AbortReason, ThresholdResult, Verdict, evaluate};
 pub use parse::{Aggregation, Expression, Operator, Selector, parse_expression, parse_selector};
 
 use std::time::Duration;
 
-/// One threshold as written by the test author: a metric selector and an expression,
-/// optionally aborting the run as soon as it fails.
+use crate::metrics::MetricKind;
+
+/// One threshold as written by the test author: an expression (k6's text or the typed
+/// builder's value), optionally aborting the run as soon as it fails.
 #[derive(Debug, Clone)]
 pub struct Threshold {
-    pub(crate) expression: String,
+    pub(crate) expression: Spec,
     pub(crate) abort_on_fail: bool,
     pub(crate) delay_abort_eval: Duration,
+    pub(crate) allow_no_data: bool,
+}
+
+/// A threshold's expression before validation.
+#[derive(Debug, Clone)]
+pub(crate) enum Spec {
+    /// k6's text, parsed by `validate`.
+    Text(String),
+    /// Built with [`Threshold::agg`]: nothing to parse.
+    Typed(Expression),
 }
 
 impl Threshold {
     /// A threshold from k6's expression syntax, e.g. `Threshold::new("p(95)<200")`.
     pub fn new(expression: impl Into<String>) -> Threshold {
+        Threshold::from_spec(Spec::Text(expression.into()))
+    }
+
+    fn from_spec(expression: Spec) -> Threshold {
         Threshold {
-            expression: expression.into(),
+            expression,
             abort_on_fail: false,
             delay_abort_eval: Duration::ZERO,
+            allow_no_data: false,
         }
     }
 
@@ -43,6 +60,21 @@ impl Threshold {
     pub fn delay_abort_eval(mut self, delay: Duration) -> Threshold {
         self.delay_abort_eval = delay;
         self
+    }
+
+    /// Passes when its metric got no samples at all. By default "no data" fails: a threshold
+    /// on a request that never completed must not pass.
+    pub fn allow_no_data(mut self) -> Threshold {
+        self.allow_no_data = true;
+        self
+    }
+
+    /// The expression as written, for messages.
+    fn text(&self) -> String {
+        match &self.expression {
+            Spec::Text(t) => t.clone(),
+            Spec::Typed(e) => e.to_string(),
+        }
     }
 }
 
@@ -63,15 +95,12 @@ impl From<String> for Threshold {
 pub struct TypedThreshold(Aggregation);
 
 impl TypedThreshold {
-    fn with(self, op: Operator, value: f64) -> Threshold {
-        Threshold::new(
-            Expression {
-                aggregation: self.0,
-                operator: op,
-                value,
-            }
-            .to_string(),
-        )
+    fn with(self, operator: Operator, value: f64) -> Threshold {
+        Threshold::from_spec(Spec::Typed(Expression {
+            aggregation: self.0,
+            operator,
+            value,
+        }))
     }
     pub fn lt(self, v: f64) -> Threshold {
         self.with(Operator::Lt, v)
@@ -91,21 +120,21 @@ impl TypedThreshold {
 #[derive(Debug, Clone)]
 pub struct Compiled {
     pub selector: Selector,
-    pub source: String,
     pub expression: Expression,
     pub abort_on_fail: bool,
     pub delay_abort_eval: Duration,
+    pub allow_no_data: bool,
 }
 
 /// Parses and checks one threshold against the metric kinds known before the run.
 pub fn compile(
     metric: &str,
     threshold: &Threshold,
-    kind_of: impl Fn(&str) -> Option<crate::metrics::MetricKind>,
+    kind_of: impl Fn(&str) -> Option<MetricKind>,
 ) -> Result<Compiled, crate::Error> {
     let err = |reason: String| crate::Error::Threshold {
         metric: metric.to_string(),
-        input: threshold.expression.clone(),
+        input: threshold.text(),
         reason,
     };
     let selector = parse_selector(metric).map_err(|r| crate::Error::Threshold {
@@ -113,7 +142,18 @@ pub fn compile(
         input: metric.to_string(),
         reason: r,
     })?;
-    let expression = parse_expression(&threshold.expression).map_err(err)?;
+    let expression = match &threshold.expression {
+        Spec::Text(t) => parse_expression(t).map_err(err)?,
+        Spec::Typed(e) => e.clone(),
+    };
+    if !expression.value.is_finite() {
+        return Err(err("the limit must be a finite number".into()));
+    }
+    if let Aggregation::Percentile(p) = expression.aggregation {
+        if !(0.0..=100.0).contains(&p) {
+            return Err(err(format!("percentile {p} is outside 0..=100")));
+        }
+    }
     let Some(kind) = kind_of(&selector.metric) else {
         return Err(err(format!(
             "no metric named {:?} (declare custom metrics with Test::metric)",
@@ -128,9 +168,9 @@ pub fn compile(
     }
     Ok(Compiled {
         selector,
-        source: threshold.expression.trim().to_string(),
         expression,
         abort_on_fail: threshold.abort_on_fail,
         delay_abort_eval: threshold.delay_abort_eval,
+        allow_no_data: threshold.allow_no_data,
     })
 }

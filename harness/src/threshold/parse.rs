@@ -10,33 +10,7 @@
 
 use std::fmt;
 
-/// How a metric's sink is reduced to the one number a threshold compares.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Aggregation {
-    Avg,
-    Min,
-    Med,
-    Max,
-    Percentile(f64),
-    Count,
-    Rate,
-    Value,
-}
-
-impl fmt::Display for Aggregation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Aggregation::Avg => f.write_str("avg"),
-            Aggregation::Min => f.write_str("min"),
-            Aggregation::Med => f.write_str("med"),
-            Aggregation::Max => f.write_str("max"),
-            Aggregation::Percentile(p) => write!(f, "p({p})"),
-            Aggregation::Count => f.write_str("count"),
-            Aggregation::Rate => f.write_str("rate"),
-            Aggregation::Value => f.write_str("value"),
-        }
-    }
-}
+pub use crate::metrics::Aggregation;
 
 /// A comparison operator; `===` behaves as `==`, as in k6.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -261,4 +235,18 @@ pub fn parse_selector(input: &str) -> Result<Selector, String> {
         metric: metric.to_string(),
         tags,
     })
+}
+
+/// Serialised as written, e.g. `"p(95)<200"`.
+impl serde::Serialize for Expression {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Serialised as written, e.g. `"http_req_duration{name:GET /health}"`.
+impl serde::Serialize for Selector {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }

@@ -19,11 +19,7 @@ pub async fn server_answering(status: u16) -> MockServer {
 }
 
 pub fn quiet(name: &str) -> Test {
-    Test::new(name)
-        .progress(false)
-        .print_summary(false)
-        .handle_signals(false)
-        .time_scale(1.0)
+    Test::new(name).time_scale(1.0)
 }
 
 pub fn ping(vu: &mut Vu) -> futures::future::BoxFuture<'_, Result<(), BoxError>> {

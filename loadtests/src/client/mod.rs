@@ -103,7 +103,7 @@ pub(super) async fn send<B: Serialize + ?Sized>(
     if let (Some(t), None) = (trend, res.error) {
         vu.trend_time(t, res.duration);
     }
-    vu.rate(metric::SUCCESS_RATE, res.expected);
+    vu.rate(metric::SUCCESS_RATE, res.expected_response);
     if res.status == 429 {
         vu.counter(metric::RATE_LIMITED, 1.0);
         let retry_after = res
@@ -117,7 +117,7 @@ pub(super) async fn send<B: Serialize + ?Sized>(
             retry_after,
         });
     }
-    if res.expected {
+    if res.expected_response {
         return Ok(res);
     }
     let counter = if matches!(c.family, Family::Auth(_)) {

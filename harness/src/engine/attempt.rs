@@ -1,0 +1,271 @@
+//! One request on the wire (one hop of a redirect chain): lease a connection, send, read the
+//! response, and leave the one record ([`HttpSample`]) the metrics need. A hop cut off by the
+//! run's stop still leaves its record, classed `interrupted`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::Method;
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+use http_body_util::Full;
+use tokio::time::Instant;
+use url::Url;
+
+use super::client::Outgoing;
+use super::{Expected, Msg, Response, RunShared, TransportError, Vu};
+use crate::metrics::{Entry, HttpSample, Tags, ms};
+
+/// How many distinct request tag sets a VU keeps ready.
+const TAG_CACHE: usize = 32;
+
+/// Tags of recent (name, method, status, expected) combinations, so a request allocates none.
+#[derive(Default)]
+pub(crate) struct TagCache(Vec<(String, Method, u16, bool, Tags)>);
+
+impl TagCache {
+    pub(crate) fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// The interned tags of a request with this name, method, status and verdict.
+    fn get(
+        &mut self,
+        shared: &RunShared,
+        base: &Tags,
+        name: &str,
+        method: &Method,
+        status: u16,
+        ok: bool,
+    ) -> Tags {
+        let hit = self
+            .0
+            .iter()
+            .find(|(n, m, s, o, _)| n == name && m == method && *s == status && *o == ok);
+        if let Some((.., tags)) = hit {
+            return tags.clone();
+        }
+        let tags = shared.intern(request_tags(base, name, method, status, ok));
+        if self.0.len() >= TAG_CACHE {
+            self.0.clear();
+        }
+        self.0
+            .push((name.to_string(), method.clone(), status, ok, tags.clone()));
+        tags
+    }
+}
+
+fn request_tags(base: &Tags, name: &str, method: &Method, status: u16, ok: bool) -> Tags {
+    base.with([
+        ("name", Arc::<str>::from(name)),
+        ("method", Arc::from(method.as_str())),
+        ("status", Arc::from(status.to_string())),
+        (
+            "expected_response",
+            Arc::from(if ok { "true" } else { "false" }),
+        ),
+    ])
+}
+
+/// One hop: what to send, its `name` tag and the statuses it expects.
+pub(crate) struct Attempt<'r> {
+    pub method: &'r Method,
+    pub url: &'r Result<Url, String>,
+    pub headers: &'r [(HeaderName, HeaderValue)],
+    pub body: &'r Option<Bytes>,
+    pub timeout: Option<Duration>,
+    pub name: &'r str,
+    pub expected: &'r Expected,
+}
+
+/// Records an `interrupted` request if the hop's future is dropped before it ends (the
+/// scenario's hard stop, a signal): a hung target then shows as failures, never as silence.
+struct InFlight<'g> {
+    shared: &'g RunShared,
+    tags: &'g Tags,
+    name: &'g str,
+    method: &'g Method,
+    begin: Instant,
+    done: bool,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        let waited = ms(self.begin.elapsed());
+        let tags = request_tags(self.tags, self.name, self.method, 0, false);
+        let sample = HttpSample {
+            tags: self.shared.intern(tags),
+            at: self.shared.start.elapsed(),
+            duration_ms: waited,
+            waiting_ms: waited,
+            blocked_ms: 0.0,
+            connecting_ms: 0.0,
+            tls_handshaking_ms: 0.0,
+            expected_response: false,
+            sent: 0,
+            received: 0,
+            error: Some(TransportError::Interrupted.as_str()),
+        };
+        let _ = self.shared.tx.send(Msg::Batch(vec![Entry::Http(sample)]));
+    }
+}
+
+impl Attempt<'_> {
+    /// Sends, records the metrics, returns the response.
+    pub(crate) async fn send(self, vu: &mut Vu) -> Response {
+        let Attempt {
+            method,
+            url,
+            headers,
+            body,
+            timeout,
+            name,
+            expected,
+        } = self;
+        let target_len = url
+            .as_ref()
+            .map_or(0, |u| u.path().len() + u.query().map_or(0, |q| q.len() + 1));
+        let sent_bytes = method.as_str().len()
+            + target_len
+            + 13
+            + headers
+                .iter()
+                .map(|(k, v)| k.as_str().len() + v.len() + 4)
+                .sum::<usize>()
+            + body.as_ref().map_or(0, |b| b.len() + 20);
+        let Vu {
+            shared,
+            conns,
+            tags,
+            http_tags,
+            rec,
+            ..
+        } = vu;
+        let (shared, tags): (&RunShared, &Tags) = (shared, tags);
+        let clients = &shared.clients;
+        let begin = Instant::now();
+        let mut guard = InFlight {
+            shared,
+            tags,
+            name,
+            method,
+            begin,
+            done: false,
+        };
+        let outcome = match url {
+            Err(msg) => Err((TransportError::Request, msg.clone())),
+            Ok(url) => {
+                let lease = conns.lease(url).await;
+                match outgoing(method.clone(), url, headers, body) {
+                    Err(msg) => Err((TransportError::Request, msg)),
+                    Ok(out) => {
+                        let limit = timeout.unwrap_or(clients.timeout);
+                        // Boxed: an idle VU's iteration future then does not carry the exchange.
+                        let exchange = Box::pin(conns.exchange(
+                            &clients.connector,
+                            clients.max_body,
+                            lease,
+                            out,
+                        ));
+                        match tokio::time::timeout(limit, exchange).await {
+                            Ok(outcome) => outcome,
+                            Err(_) => Err((
+                                TransportError::Timeout,
+                                format!("no complete response within {limit:?}"),
+                            )),
+                        }
+                    }
+                }
+            }
+        };
+        guard.done = true;
+        let end = Instant::now();
+        let at = rec.now();
+        let (response, sample) = match outcome {
+            Ok(x) => {
+                let ok = expected.contains(x.status);
+                let received = 17
+                    + x.headers
+                        .iter()
+                        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+                        .sum::<usize>()
+                    + 2
+                    + x.body.len();
+                let duration = end - x.sent_at;
+                let sample = HttpSample {
+                    tags: http_tags.get(shared, tags, name, method, x.status, ok),
+                    at,
+                    duration_ms: ms(duration),
+                    waiting_ms: ms(x.headers_at - x.sent_at),
+                    blocked_ms: ms(x.blocked),
+                    connecting_ms: ms(x.connect.connecting),
+                    tls_handshaking_ms: ms(x.connect.tls_handshaking),
+                    expected_response: ok,
+                    sent: sent_bytes as u64,
+                    received: received as u64,
+                    error: None,
+                };
+                let response = Response {
+                    status: x.status,
+                    headers: x.headers,
+                    body: x.body,
+                    error: None,
+                    error_message: None,
+                    duration,
+                    expected_response: ok,
+                };
+                (response, sample)
+            }
+            Err((kind, msg)) => {
+                let duration = end - begin;
+                let sample = HttpSample {
+                    tags: http_tags.get(shared, tags, name, method, 0, false),
+                    at,
+                    duration_ms: ms(duration),
+                    waiting_ms: ms(duration),
+                    blocked_ms: 0.0,
+                    connecting_ms: 0.0,
+                    tls_handshaking_ms: 0.0,
+                    expected_response: false,
+                    sent: sent_bytes as u64,
+                    received: 0,
+                    error: Some(kind.as_str()),
+                };
+                let response = Response {
+                    status: 0,
+                    headers: HeaderMap::new(),
+                    body: Bytes::new(),
+                    error: Some(kind),
+                    error_message: Some(msg),
+                    duration,
+                    expected_response: false,
+                };
+                (response, sample)
+            }
+        };
+        rec.http(sample);
+        response
+    }
+}
+
+/// The hyper request for a URL, with the path and query as its target.
+fn outgoing<'u>(
+    method: Method,
+    url: &'u Url,
+    headers: &[(HeaderName, HeaderValue)],
+    body: &Option<Bytes>,
+) -> Result<Outgoing<'u>, String> {
+    let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
+    let uri = http::Uri::try_from(target).map_err(|e| format!("invalid URL {url}: {e}"))?;
+    let mut request = http::Request::new(Full::new(body.clone().unwrap_or_default()));
+    *request.method_mut() = method;
+    *request.uri_mut() = uri;
+    let map = request.headers_mut();
+    for (k, v) in headers {
+        map.append(k.clone(), v.clone());
+    }
+    Ok(Outgoing { url, request })
+}

@@ -1,0 +1,96 @@
+//! What every VU of a run shares: the start instant, the collector's channel, live counters,
+//! the parsed base URL, the connection factory, the setup value and the iteration error log.
+
+use std::any::Any;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::time::Instant;
+
+use super::client::ClientFactory;
+use super::{Expected, Live, Msg, Recorder};
+use crate::metrics::{Tags, TagsHash};
+
+/// How many distinct iteration error messages the report keeps.
+const ERROR_KINDS_KEPT: usize = 20;
+
+/// The run-wide settings a VU reads.
+pub(crate) struct RunSettings {
+    pub base: Option<url::Url>,
+    pub time_scale: f64,
+    pub seed: u64,
+    pub expected: Expected,
+    pub max_redirects: u32,
+}
+
+/// Parts shared by every VU of a run.
+pub(crate) struct RunShared {
+    pub start: Instant,
+    pub tx: UnboundedSender<Msg>,
+    pub live: Arc<Live>,
+    pub settings: RunSettings,
+    pub clients: ClientFactory,
+    pub setup_data: OnceLock<Arc<dyn Any + Send + Sync>>,
+    pub next_vu_id: AtomicU64,
+    errors: Mutex<BTreeMap<String, u64>>,
+    /// Canonical tag sets: VUs share one `Tags` per distinct set, so the collector compares
+    /// pointers, not strings, and 10,000 VUs keep one copy. Locked only on a VU's cache miss.
+    interned: Mutex<HashSet<Tags, TagsHash>>,
+}
+
+impl RunShared {
+    pub(crate) fn new(
+        start: Instant,
+        tx: UnboundedSender<Msg>,
+        live: Arc<Live>,
+        settings: RunSettings,
+        clients: ClientFactory,
+    ) -> RunShared {
+        RunShared {
+            start,
+            tx,
+            live,
+            settings,
+            clients,
+            setup_data: OnceLock::new(),
+            next_vu_id: AtomicU64::new(1),
+            errors: Mutex::default(),
+            interned: Mutex::default(),
+        }
+    }
+
+    pub(crate) fn recorder(&self) -> Recorder {
+        Recorder::new(self.tx.clone(), self.start)
+    }
+
+    /// The canonical copy of a tag set.
+    pub(crate) fn intern(&self, tags: Tags) -> Tags {
+        let mut set = self.interned.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(t) = set.get(&tags) {
+            return t.clone();
+        }
+        set.insert(tags.clone());
+        tags
+    }
+
+    /// Counts an iteration error by message; only touched when an iteration fails.
+    pub(crate) fn log_error(&self, message: String) {
+        let mut errors = self.errors.lock().unwrap_or_else(|e| e.into_inner());
+        let known = errors.contains_key(&message);
+        if known || errors.len() < ERROR_KINDS_KEPT {
+            *errors.entry(message).or_insert(0) += 1;
+        } else {
+            *errors.entry("(other errors)".to_string()).or_insert(0) += 1;
+        }
+    }
+
+    /// The iteration errors logged so far, by message.
+    pub(crate) fn errors(&self) -> BTreeMap<String, u64> {
+        self.errors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}

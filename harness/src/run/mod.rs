@@ -1,0 +1,252 @@
+//! The run: the one entry a suite calls. [`Test`] gathers the configuration; [`Test::validate`]
+//! parses every input once into a [`Plan`] (all problems at once); the run is setup → scenarios
+//! → teardown → verdicts and returns a [`Report`]. Nothing here prints, installs signal handlers
+//! or exits: that is the edge's work ([`crate::console`]).
+//!
+//! Files: `plan.rs` (validation), `orchestrate.rs` (the run), `collector.rs` (the task that
+//! owns the metric store), `stop.rs` (stopping a run from outside), `report.rs` (the result).
+
+mod collector;
+mod orchestrate;
+mod plan;
+mod report;
+mod stop;
+
+pub use orchestrate::Planned;
+pub use plan::Plan;
+pub use report::{CheckResult, Report, ScenarioInfo};
+pub use stop::Stop;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+
+use crate::engine::{ConnectionModel, Expected, Live, Vu};
+use crate::metrics::MetricKind;
+use crate::threshold::Threshold;
+use crate::{BoxError, Error, Scenario};
+
+type SetupFn<D> = Box<dyn for<'a> FnOnce(&'a mut Vu) -> BoxFuture<'a, Result<D, BoxError>> + Send>;
+type TeardownFn<D> = Box<
+    dyn for<'a> FnOnce(&'a mut Vu, Option<Arc<D>>) -> BoxFuture<'a, Result<(), BoxError>> + Send,
+>;
+
+/// A load test: scenarios, thresholds, hooks and options. `D` is the type of the setup hook's
+/// value, which the teardown hook receives: fixed by [`Test::setup`], so a teardown can't be
+/// handed a value of another type.
+pub struct Test<D = ()> {
+    name: String,
+    scenarios: Vec<Scenario>,
+    thresholds: Vec<(String, Threshold)>,
+    metrics: Vec<(String, MetricKind)>,
+    setup: Option<SetupFn<D>>,
+    teardown: Option<TeardownFn<D>>,
+    hook_order_error: bool,
+    base_url: Option<String>,
+    time_scale: Option<f64>,
+    connections: ConnectionModel,
+    http_timeout: Duration,
+    setup_timeout: Duration,
+    teardown_timeout: Duration,
+    max_body_bytes: usize,
+    tls_roots: Vec<u8>,
+    max_redirects: u32,
+    expected: Expected,
+    seed: u64,
+    stop: Stop,
+    live: Arc<Live>,
+}
+
+/// k6's `setupTimeout` and `teardownTimeout` default.
+const HOOK_TIMEOUT: Duration = Duration::from_secs(60);
+/// The default cap on a response body: beyond it a request fails as `body_too_large`.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+
+impl Test<()> {
+    pub fn new(name: impl Into<String>) -> Test<()> {
+        Test {
+            name: name.into(),
+            scenarios: Vec::new(),
+            thresholds: Vec::new(),
+            metrics: Vec::new(),
+            setup: None,
+            teardown: None,
+            hook_order_error: false,
+            base_url: None,
+            time_scale: None,
+            connections: ConnectionModel::default(),
+            http_timeout: Duration::from_secs(60),
+            setup_timeout: HOOK_TIMEOUT,
+            teardown_timeout: HOOK_TIMEOUT,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            tls_roots: Vec::new(),
+            max_redirects: 10,
+            expected: Expected::default(),
+            seed: rand::random(),
+            stop: Stop::new(),
+            live: Arc::new(Live::default()),
+        }
+    }
+
+    /// Runs once before the load; its value is shared read-only with every VU
+    /// ([`Vu::setup_data`]) and handed to the teardown hook. An error stops the test before
+    /// any load. Give it before [`Test::teardown`].
+    pub fn setup<T, F>(self, f: F) -> Test<T>
+    where
+        T: Send + Sync + 'static,
+        F: for<'a> FnOnce(&'a mut Vu) -> BoxFuture<'a, Result<T, BoxError>> + Send + 'static,
+    {
+        Test {
+            setup: Some(Box::new(f)),
+            teardown: None,
+            hook_order_error: self.hook_order_error || self.teardown.is_some(),
+            name: self.name,
+            scenarios: self.scenarios,
+            thresholds: self.thresholds,
+            metrics: self.metrics,
+            base_url: self.base_url,
+            time_scale: self.time_scale,
+            connections: self.connections,
+            http_timeout: self.http_timeout,
+            setup_timeout: self.setup_timeout,
+            teardown_timeout: self.teardown_timeout,
+            max_body_bytes: self.max_body_bytes,
+            tls_roots: self.tls_roots,
+            max_redirects: self.max_redirects,
+            expected: self.expected,
+            seed: self.seed,
+            stop: self.stop,
+            live: self.live,
+        }
+    }
+}
+
+impl<D: Send + Sync + 'static> Test<D> {
+    pub fn scenario(mut self, scenario: Scenario) -> Self {
+        self.scenarios.push(scenario);
+        self
+    }
+
+    /// A threshold on a metric or a tagged sub-metric: `.threshold("http_req_duration", "p(95)<200")`.
+    pub fn threshold(mut self, metric: impl Into<String>, threshold: impl Into<Threshold>) -> Self {
+        self.thresholds.push((metric.into(), threshold.into()));
+        self
+    }
+
+    /// Declares a custom metric, so thresholds may name it and the summary shows it.
+    pub fn metric(mut self, name: impl Into<String>, kind: MetricKind) -> Self {
+        self.metrics.push((name.into(), kind));
+        self
+    }
+
+    /// Runs once after the load — also after an abort or a signal — with the setup value
+    /// (`None` when the test has no setup hook). Bounded by [`Test::teardown_timeout`].
+    pub fn teardown<F>(mut self, f: F) -> Self
+    where
+        F: for<'a> FnOnce(&'a mut Vu, Option<Arc<D>>) -> BoxFuture<'a, Result<(), BoxError>>
+            + Send
+            + 'static,
+    {
+        self.teardown = Some(Box::new(f));
+        self
+    }
+
+    /// The URL relative request paths are joined to.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Overrides `LOADTEST_TIME_SCALE`.
+    pub fn time_scale(mut self, scale: f64) -> Self {
+        self.time_scale = Some(scale);
+        self
+    }
+
+    pub fn connections(mut self, model: ConnectionModel) -> Self {
+        self.connections = model;
+        self
+    }
+
+    pub fn http_timeout(mut self, t: Duration) -> Self {
+        self.http_timeout = t;
+        self
+    }
+
+    /// How long setup may take (k6's `setupTimeout`, default 60 s; not time-scaled: setup's
+    /// work does not shrink with the load's length).
+    pub fn setup_timeout(mut self, t: Duration) -> Self {
+        self.setup_timeout = t;
+        self
+    }
+
+    /// How long teardown may take (k6's `teardownTimeout`, default 60 s; not time-scaled).
+    pub fn teardown_timeout(mut self, t: Duration) -> Self {
+        self.teardown_timeout = t;
+        self
+    }
+
+    /// The largest response body a request reads (default 10 MiB); a larger one fails the
+    /// request as `body_too_large` without being held in memory.
+    pub fn max_body_bytes(mut self, n: usize) -> Self {
+        self.max_body_bytes = n;
+        self
+    }
+
+    /// How many redirects a request follows (k6's `maxRedirects`, default 10); 0 returns the
+    /// redirect response itself.
+    pub fn max_redirects(mut self, n: u32) -> Self {
+        self.max_redirects = n;
+        self
+    }
+
+    /// Trusts these PEM certificates for `https`, besides the system's roots: for a staging
+    /// environment behind a private certificate authority. May be called more than once.
+    pub fn tls_root_certificates(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.tls_roots.extend_from_slice(pem.as_ref());
+        self.tls_roots.push(b'\n');
+        self
+    }
+
+    /// The statuses that count as success when a request does not say (default 200–399).
+    pub fn expected_statuses(mut self, e: impl Into<Expected>) -> Self {
+        self.expected = e.into();
+        self
+    }
+
+    /// Seeds every VU's random generator, for repeatable mixes.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// A handle that stops the run from outside: gracefully (as a first Ctrl-C does), or at
+    /// once.
+    pub fn stopper(&self) -> Stop {
+        self.stop.clone()
+    }
+
+    /// The live counters (VUs, iterations, requests) while the run goes on, for progress.
+    pub fn live(&self) -> Arc<Live> {
+        self.live.clone()
+    }
+
+    /// Checks every option, scenario and threshold; returns all problems at once, or the plan
+    /// with every input parsed.
+    pub fn validate(&self) -> Result<Plan, Error> {
+        plan::validate(self)
+    }
+
+    /// Validates the test into a run that is ready to start.
+    pub fn plan(self) -> Result<Planned<D>, Error> {
+        let plan = self.validate()?;
+        Ok(Planned::new(self, plan))
+    }
+
+    /// Runs the test. Configuration errors come back before any request is sent; everything
+    /// that happens under load (failed requests, failed thresholds) is in the [`Report`].
+    pub async fn run(self) -> Result<Report, Error> {
+        self.plan()?.run().await
+    }
+}

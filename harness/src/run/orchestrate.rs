@@ -1,0 +1,255 @@
+//! The run itself: setup → scenarios → teardown → verdicts → [`Report`]. Setup and teardown are
+//! bounded in time and stop with the run; scenarios end at their plan, at a graceful stop or at
+//! once; the collector's store becomes the report.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::collector::Collector;
+use super::report::{Report, ScenarioInfo};
+use super::{Plan, SetupFn, Stop, TeardownFn, Test};
+use crate::engine::{ClientFactory, Live, Msg, Recorder, RunSettings, RunShared, ScenarioRun, Vu};
+use crate::metrics::{Store, Tags, ms, names};
+use crate::threshold;
+use crate::{Error, Scenario};
+
+/// A validated test, ready to run: its [`Plan`] is known (for progress and planning output).
+pub struct Planned<D> {
+    test: Test<D>,
+    plan: Plan,
+}
+
+/// How a hook ended, when it did not simply succeed.
+enum HookEnd<T> {
+    Done(Result<T, String>),
+    TimedOut(Duration),
+    Stopped,
+}
+
+/// Runs a hook on its own VU, bounded by `limit` and by `stop`.
+async fn hook<T>(
+    shared: &Arc<RunShared>,
+    phase: &str,
+    limit: Duration,
+    stop: &CancellationToken,
+    f: impl for<'a> FnOnce(&'a mut Vu) -> futures::future::BoxFuture<'a, Result<T, crate::BoxError>>,
+) -> HookEnd<T> {
+    let mut vu = Vu::hook(shared, phase);
+    let end = tokio::select! {
+        r = tokio::time::timeout(limit, f(&mut vu)) => match r {
+            Ok(r) => HookEnd::Done(r.map_err(|e| e.to_string())),
+            Err(_) => HookEnd::TimedOut(limit),
+        },
+        _ = stop.cancelled() => HookEnd::Stopped,
+    };
+    vu.rec.flush();
+    end
+}
+
+impl<D: Send + Sync + 'static> Planned<D> {
+    pub(super) fn new(test: Test<D>, plan: Plan) -> Planned<D> {
+        Planned { test, plan }
+    }
+
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// See [`Test::stopper`].
+    pub fn stopper(&self) -> Stop {
+        self.test.stop.clone()
+    }
+
+    /// See [`Test::live`].
+    pub fn live(&self) -> Arc<Live> {
+        self.test.live.clone()
+    }
+
+    /// Runs the plan and returns the report. `Err` only when setup failed (no load was sent).
+    pub async fn run(self) -> Result<Report, Error> {
+        let Planned { mut test, plan } = self;
+        let clients = ClientFactory::new(
+            test.connections,
+            test.http_timeout,
+            test.max_body_bytes,
+            plan.tls_roots.clone(),
+        )
+        .map_err(Error::Client)?;
+        let stop = test.stop.clone();
+        let start = Instant::now();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut store = Store::new();
+        for (name, kind) in &test.metrics {
+            store.declare(name, *kind);
+        }
+        let collector = tokio::spawn(
+            Collector {
+                store,
+                live: test.live.clone(),
+                abort_thresholds: plan
+                    .thresholds
+                    .iter()
+                    .filter(|t| t.abort_on_fail)
+                    .cloned()
+                    .collect(),
+                stop: stop.clone(),
+                start,
+            }
+            .run(rx),
+        );
+        let settings = RunSettings {
+            base: plan.base_url.clone(),
+            time_scale: plan.time_scale,
+            seed: test.seed,
+            expected: test.expected.clone(),
+            max_redirects: test.max_redirects,
+        };
+        let shared = Arc::new(RunShared::new(
+            start,
+            tx.clone(),
+            test.live.clone(),
+            settings,
+            clients,
+        ));
+        let lag_probe = tokio::spawn(probe_lag(shared.recorder(), stop.graceful().clone()));
+        let mut problems = Vec::new();
+
+        let setup: Option<SetupFn<D>> = test.setup.take();
+        let mut setup_value: Option<Arc<D>> = None;
+        let mut setup_error = None;
+        if let Some(f) = setup {
+            match hook(&shared, "setup", test.setup_timeout, stop.graceful(), f).await {
+                HookEnd::Done(Ok(v)) => {
+                    let v = Arc::new(v);
+                    let _ = shared.setup_data.set(v.clone());
+                    setup_value = Some(v);
+                }
+                HookEnd::Done(Err(e)) => setup_error = Some(e),
+                HookEnd::TimedOut(t) => setup_error = Some(format!("did not finish within {t:?}")),
+                HookEnd::Stopped => setup_error = Some("stopped before it finished".into()),
+            }
+        }
+        if setup_error.is_none() {
+            let mut tasks = tokio::task::JoinSet::new();
+            for s in &plan.scenarios {
+                tasks.spawn(run_scenario(s.clone(), shared.clone(), stop.clone()));
+            }
+            tasks.join_all().await;
+            let teardown: Option<TeardownFn<D>> = test.teardown.take();
+            if let Some(f) = teardown {
+                let end = hook(
+                    &shared,
+                    "teardown",
+                    test.teardown_timeout,
+                    stop.immediate(),
+                    move |vu| f(vu, setup_value),
+                )
+                .await;
+                match end {
+                    HookEnd::Done(Ok(())) => {}
+                    HookEnd::Done(Err(e)) => problems.push(format!("teardown failed: {e}")),
+                    HookEnd::TimedOut(t) => {
+                        problems.push(format!("teardown did not finish within {t:?}"))
+                    }
+                    HookEnd::Stopped => problems.push("teardown was cut short by a stop".into()),
+                }
+            }
+        }
+        lag_probe.abort();
+        let _ = lag_probe.await;
+        let elapsed = start.elapsed();
+        let (reply_tx, reply_rx) = oneshot::channel();
+        let _ = tx.send(Msg::Finish(reply_tx));
+        let store = reply_rx.await.unwrap_or_default();
+        let _ = collector.await;
+        if let Some(e) = setup_error {
+            return Err(Error::Setup(e));
+        }
+        let scenarios: Vec<ScenarioInfo> = plan
+            .scenarios
+            .iter()
+            .map(|s| ScenarioInfo::of(s, &store))
+            .collect();
+        let aborted = stop.reason();
+        for s in &scenarios {
+            if s.iterations == 0 && aborted.is_none() {
+                problems.push(format!(
+                    "scenario {:?} completed no iteration: its target never answered in time, \
+                     or every iteration was interrupted",
+                    s.name
+                ));
+            }
+        }
+        Ok(Report {
+            name: test.name,
+            duration: elapsed,
+            time_scale: plan.time_scale,
+            scenarios,
+            thresholds: threshold::evaluate(&plan.thresholds, &store, elapsed),
+            store,
+            aborted,
+            iteration_errors: shared.errors(),
+            problems,
+        })
+    }
+}
+
+/// Runs one scenario: waits for its start time, runs the executor, and enforces its end
+/// (stop new iterations) and graceful stop (interrupt running ones, at once on `stop_now`).
+async fn run_scenario(s: Scenario, shared: Arc<RunShared>, stop: Stop) {
+    let start = shared.start + s.start_time;
+    tokio::select! {
+        _ = tokio::time::sleep_until(start) => {}
+        _ = stop.graceful().cancelled() => return,
+    }
+    let no_new = stop.graceful().child_token();
+    let hard_stop = stop.immediate().child_token();
+    let mut pairs = vec![("scenario".to_string(), s.name.clone())];
+    pairs.extend(s.tags.iter().cloned());
+    let run = Arc::new(ScenarioRun {
+        shared,
+        name: Arc::from(s.name.as_str()),
+        exec: s.exec.clone(),
+        tags: Tags::from_pairs(pairs),
+        start,
+        stop: no_new.clone(),
+        hard_stop: hard_stop.clone(),
+    });
+    let end = start + s.executor.duration();
+    let grace = s.graceful_stop;
+    let timer = tokio::spawn(async move {
+        tokio::select! {
+            _ = tokio::time::sleep_until(end) => {}
+            _ = no_new.cancelled() => {}
+        }
+        no_new.cancel();
+        tokio::time::sleep(grace).await;
+        hard_stop.cancel();
+    });
+    s.executor.run(run.clone()).await;
+    run.stop.cancel();
+    timer.abort();
+}
+
+/// How often the lag probe wakes.
+const PROBE_EVERY: Duration = Duration::from_millis(50);
+
+/// The generator's own lag: a task asks to wake every 50 ms and records how late it woke
+/// (`generator_lag`). A busy or starved runtime shows here before it skews latencies.
+async fn probe_lag(mut rec: Recorder, stop: CancellationToken) {
+    let tags = Tags::default();
+    loop {
+        let due = Instant::now() + PROBE_EVERY;
+        tokio::select! {
+            _ = tokio::time::sleep_until(due) => {}
+            _ = stop.cancelled() => return,
+        }
+        let late = Instant::now().saturating_duration_since(due);
+        rec.trend(names::GENERATOR_LAG, ms(late), &tags);
+        rec.flush_if_due();
+    }
+}

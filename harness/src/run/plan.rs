@@ -1,0 +1,143 @@
+//! Validation: every option, scenario and threshold checked at once, every input parsed once,
+//! into a [`Plan`] the run uses as it is.
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+
+use rustls::pki_types::CertificateDer;
+
+use super::Test;
+use crate::engine::{ConnectionModel, extra_roots};
+use crate::metrics::{MetricKind, builtin_kind};
+use crate::threshold::{self, Compiled};
+use crate::{Error, Scenario, settings};
+
+/// A validated test: every input parsed, every duration already time-scaled.
+#[derive(Clone)]
+pub struct Plan {
+    /// The factor every duration and stage was multiplied by.
+    pub time_scale: f64,
+    /// The parsed base URL.
+    pub base_url: Option<url::Url>,
+    /// The compiled thresholds.
+    pub thresholds: Vec<Compiled>,
+    /// The scenarios, time-scaled.
+    pub scenarios: Vec<Scenario>,
+    /// When the last scenario's executor ends (before graceful stops).
+    pub duration: Duration,
+    pub(crate) tls_roots: Vec<CertificateDer<'static>>,
+}
+
+impl std::fmt::Debug for Plan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plan")
+            .field("time_scale", &self.time_scale)
+            .field("base_url", &self.base_url.as_ref().map(url::Url::as_str))
+            .field("thresholds", &self.thresholds)
+            .field(
+                "scenarios",
+                &self
+                    .scenarios
+                    .iter()
+                    .map(Scenario::name)
+                    .collect::<Vec<_>>(),
+            )
+            .field("duration", &self.duration)
+            .finish_non_exhaustive()
+    }
+}
+
+fn general(reason: impl Into<String>) -> Error {
+    Error::Scenario {
+        scenario: String::new(),
+        reason: reason.into(),
+    }
+}
+
+pub(super) fn validate<D>(t: &Test<D>) -> Result<Plan, Error> {
+    let mut errors = Vec::new();
+    let scale = match t.time_scale {
+        Some(s) => settings::parse_time_scale(&s.to_string()),
+        None => settings::time_scale_from_env(),
+    };
+    let scale = scale.map_err(|e| errors.push(e)).unwrap_or(1.0);
+    if t.scenarios.is_empty() {
+        errors.push(general("the test has no scenario"));
+    }
+    if t.hook_order_error {
+        errors.push(general(
+            "teardown was given before setup: give Test::setup first, then Test::teardown",
+        ));
+    }
+    let mut seen = HashSet::new();
+    for s in &t.scenarios {
+        let problem = |reason: String| Error::Scenario {
+            scenario: s.name.clone(),
+            reason,
+        };
+        if s.name.trim().is_empty() {
+            errors.push(problem("a scenario needs a name".into()));
+        }
+        if !seen.insert(s.name.clone()) {
+            errors.push(problem("two scenarios have this name".into()));
+        }
+        errors.extend(s.executor.validate().into_iter().map(problem));
+    }
+    if let ConnectionModel::Shared { max_connections: 0 } = t.connections {
+        errors.push(general(
+            "ConnectionModel::Shared needs max_connections of at least 1",
+        ));
+    }
+    for (what, d) in [
+        ("http_timeout", t.http_timeout),
+        ("setup_timeout", t.setup_timeout),
+        ("teardown_timeout", t.teardown_timeout),
+    ] {
+        if d.is_zero() {
+            errors.push(general(format!("{what} must be longer than 0")));
+        }
+    }
+    if t.max_body_bytes == 0 {
+        errors.push(general("max_body_bytes must be at least 1"));
+    }
+    let base_url = match &t.base_url {
+        None => None,
+        Some(url) => match url::Url::parse(url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Some(u),
+            _ => {
+                errors.push(general(format!(
+                    "base URL {url:?} must be an http:// or https:// URL"
+                )));
+                None
+            }
+        },
+    };
+    let tls_roots = extra_roots(&t.tls_roots)
+        .map_err(|reason| errors.push(general(reason)))
+        .unwrap_or_default();
+    let declared: BTreeMap<&str, MetricKind> =
+        t.metrics.iter().map(|(n, k)| (n.as_str(), *k)).collect();
+    let kind_of = |name: &str| builtin_kind(name).or_else(|| declared.get(name).copied());
+    let mut thresholds = Vec::new();
+    for (metric, th) in &t.thresholds {
+        match threshold::compile(metric, th, kind_of) {
+            Ok(c) => thresholds.push(c),
+            Err(e) => errors.push(e),
+        }
+    }
+    Error::all(errors)?;
+    let scenarios: Vec<Scenario> = t.scenarios.iter().map(|s| s.scaled(scale)).collect();
+    let duration = scenarios
+        .iter()
+        .map(|s| s.start_time + s.executor.duration())
+        .max()
+        .unwrap_or_default();
+    Ok(Plan {
+        time_scale: scale,
+        base_url,
+        thresholds,
+        scenarios,
+        duration,
+        tls_roots,
+    })
+}

@@ -1,0 +1,136 @@
+//! The result of a run: what it measured, its verdicts and the run-level problems. Writers
+//! (text, JSON, ...) live in [`crate::report`] and take a finished `Report`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::Scenario;
+use crate::metrics::{Aggregation, Sink, Store, names};
+use crate::threshold::{AbortReason, ThresholdResult, parse_expression, parse_selector};
+
+/// What each scenario was planned to do, and how many iterations it completed.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ScenarioInfo {
+    pub name: String,
+    pub executor: String,
+    pub max_vus: u64,
+    #[serde(serialize_with = "secs")]
+    pub duration: Duration,
+    /// Iterations that ran to their end.
+    pub iterations: u64,
+    /// Iterations cut by the scenario's hard stop or a stop of the run.
+    pub interrupted: u64,
+}
+
+impl ScenarioInfo {
+    pub(crate) fn of(s: &Scenario, store: &Store) -> ScenarioInfo {
+        let only = [("scenario".to_string(), s.name.clone())];
+        let count = |metric| {
+            store
+                .sink(metric, &only)
+                .and_then(|k| k.aggregate(Aggregation::Count, Duration::ZERO))
+                .unwrap_or(0.0) as u64
+        };
+        ScenarioInfo {
+            name: s.name.clone(),
+            executor: s.executor.name().to_string(),
+            max_vus: s.executor.max_vus(),
+            duration: s.executor.duration(),
+            iterations: count(names::ITERATIONS),
+            interrupted: count(names::INTERRUPTED_ITERATIONS),
+        }
+    }
+}
+
+fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
+}
+
+/// Pass and fail counts of one check.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CheckResult {
+    pub name: String,
+    pub passes: u64,
+    pub fails: u64,
+}
+
+/// Everything a finished run measured, and its verdicts.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub name: String,
+    pub duration: Duration,
+    pub time_scale: f64,
+    pub scenarios: Vec<ScenarioInfo>,
+    pub store: Store,
+    pub thresholds: Vec<ThresholdResult>,
+    pub aborted: Option<AbortReason>,
+    /// Iteration errors by message (the first kinds seen), with counts.
+    pub iteration_errors: BTreeMap<String, u64>,
+    /// What makes the run a failure whatever its thresholds say: a scenario that completed no
+    /// iteration, a teardown that failed or timed out.
+    pub problems: Vec<String>,
+}
+
+impl Report {
+    /// Whether every threshold passed, the run was not stopped early and it had no problem.
+    pub fn passed(&self) -> bool {
+        self.aborted.is_none()
+            && self.problems.is_empty()
+            && self.thresholds.iter().all(ThresholdResult::passed)
+    }
+
+    /// Whether a signal (or the caller's stop) ended the run early: the edge exits with 130.
+    pub fn interrupted(&self) -> bool {
+        matches!(self.aborted, Some(AbortReason::Signal { .. }))
+    }
+
+    /// The thresholds that failed (including "no data" where not allowed).
+    pub fn failed_thresholds(&self) -> Vec<&ThresholdResult> {
+        self.thresholds.iter().filter(|t| !t.passed()).collect()
+    }
+
+    /// The merged sink of a metric or tagged sub-metric, e.g. `http_reqs{status:200}`.
+    ///
+    /// # Panics
+    /// If the selector does not parse (a bug in the calling test).
+    pub fn sink(&self, selector: &str) -> Option<Sink> {
+        let s = parse_selector(selector).unwrap_or_else(|e| panic!("selector {selector:?}: {e}"));
+        self.store.sink(&s.metric, &s.tags)
+    }
+
+    /// One aggregate (`count`, `rate`, `avg`, `p(95)`, ...) of a metric or sub-metric;
+    /// `None` when the metric has no samples.
+    pub fn value(&self, selector: &str, aggregation: &str) -> Option<f64> {
+        let expr = parse_expression(&format!("{aggregation}>0"))
+            .unwrap_or_else(|e| panic!("aggregation {aggregation:?}: {e}"));
+        self.sink(selector)
+            .filter(|s| s.samples() > 0)
+            .and_then(|s| s.aggregate(expr.aggregation, self.duration))
+    }
+
+    /// The total of a counter (or the sample count of a trend), 0 when absent.
+    pub fn count(&self, selector: &str) -> f64 {
+        self.value(selector, "count").unwrap_or(0.0)
+    }
+
+    /// Per-check pass and fail counts, by check name.
+    pub fn checks(&self) -> Vec<CheckResult> {
+        let mut by_name: BTreeMap<String, CheckResult> = BTreeMap::new();
+        if let Some(series) = self.store.get(names::CHECKS) {
+            for (tags, sink) in series.by_tags() {
+                let Sink::Rate { trues, total } = sink else {
+                    continue;
+                };
+                let name = tags.get("check").unwrap_or("").to_string();
+                let entry = by_name.entry(name.clone()).or_insert(CheckResult {
+                    name,
+                    passes: 0,
+                    fails: 0,
+                });
+                entry.passes += trues;
+                entry.fails += total - trues;
+            }
+        }
+        by_name.into_values().collect()
+    }
+}
