@@ -96,18 +96,19 @@ impl KaizenMock {
         )
     }
 
-    /// The response for a request under a decision that is not a reset.
-    pub fn respond(&self, req: &ApiRequest<'_>, outcome: Outcome) -> ApiResponse {
+    /// The response for a request on `route` (found once, by the transport) under a decision
+    /// that is not a reset.
+    pub fn respond(&self, route: &str, req: &ApiRequest<'_>, outcome: Outcome) -> ApiResponse {
         match outcome {
             Outcome::ServerError => crate::domain::error_500("Injected fault"),
             Outcome::Malformed => {
-                let mut r = self.api.handle(req);
+                let mut r = self.api.handle_route(route, req);
                 let half = r.body.len() / 2;
                 r.body.truncate(half.max(1).min(r.body.len()));
                 r.body.push(b'\x01');
                 r
             }
-            Outcome::Normal | Outcome::Reset => self.api.handle(req),
+            Outcome::Normal | Outcome::Reset => self.api.handle_route(route, req),
         }
     }
 

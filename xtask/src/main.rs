@@ -3,8 +3,10 @@
 //! - `cargo xtask run ENV SUITE|all`: run suites against an environment, collecting JSON reports
 //!   under `reports/ENV/TIMESTAMP/` (`cargo xtask staging all` is short for `run staging all`).
 //! - `cargo xtask bench`: the generator and the mock measured side by side with wrk and k6.
+//! - `cargo xtask layers`: checks that no lower layer of a crate uses a higher one.
 
 mod bench;
+mod layers;
 mod proc;
 mod run;
 
@@ -28,6 +30,8 @@ enum Command {
     },
     /// Benchmark the generator and the mock against wrk (and k6 when installed).
     Bench(bench::BenchArgs),
+    /// Check the crates' layering: no upward use between modules, no cycle between files.
+    Layers,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -39,5 +43,8 @@ fn main() -> anyhow::Result<()> {
             time_scale: None,
         }),
         Command::Bench(args) => bench::run(&args),
+        Command::Layers => {
+            layers::run(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+        }
     }
 }

@@ -2,7 +2,6 @@
 //! response, and leave the one record ([`HttpSample`]) the metrics need. A hop cut off by the
 //! run's stop still leaves its record, classed `interrupted`.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -13,59 +12,9 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::client::Outgoing;
+use super::request_tags::request_tags;
 use super::{Expected, Msg, Response, RunShared, TransportError, Vu};
 use crate::metrics::{Entry, HttpSample, Tags, ms};
-
-/// How many distinct request tag sets a VU keeps ready.
-const TAG_CACHE: usize = 32;
-
-/// Tags of recent (name, method, status, expected) combinations, so a request allocates none.
-#[derive(Default)]
-pub(crate) struct TagCache(Vec<(String, Method, u16, bool, Tags)>);
-
-impl TagCache {
-    pub(crate) fn clear(&mut self) {
-        self.0.clear();
-    }
-
-    /// The interned tags of a request with this name, method, status and verdict.
-    fn get(
-        &mut self,
-        shared: &RunShared,
-        base: &Tags,
-        name: &str,
-        method: &Method,
-        status: u16,
-        ok: bool,
-    ) -> Tags {
-        let hit = self
-            .0
-            .iter()
-            .find(|(n, m, s, o, _)| n == name && m == method && *s == status && *o == ok);
-        if let Some((.., tags)) = hit {
-            return tags.clone();
-        }
-        let tags = shared.intern(request_tags(base, name, method, status, ok));
-        if self.0.len() >= TAG_CACHE {
-            self.0.clear();
-        }
-        self.0
-            .push((name.to_string(), method.clone(), status, ok, tags.clone()));
-        tags
-    }
-}
-
-fn request_tags(base: &Tags, name: &str, method: &Method, status: u16, ok: bool) -> Tags {
-    base.with([
-        ("name", Arc::<str>::from(name)),
-        ("method", Arc::from(method.as_str())),
-        ("status", Arc::from(status.to_string())),
-        (
-            "expected_response",
-            Arc::from(if ok { "true" } else { "false" }),
-        ),
-    ])
-}
 
 /// One hop: what to send, its `name` tag and the statuses it expects.
 pub(crate) struct Attempt<'r> {

@@ -6,8 +6,8 @@
 //! (plain values); `conn.rs` opens HTTP/1.1 connections on hyper (TLS through rustls);
 //! `redirect.rs` decides redirects; `client.rs` gives a request a connection — the VU's own or
 //! one from the bounded shared pool — and runs the exchange; `live.rs` and `recorder.rs` carry
-//! counters and samples out; `shared.rs` is what every VU of a run shares; `vu.rs` the VU;
-//! `attempt.rs` sends one hop and records it; `http.rs` builds requests and follows redirects;
+//! counters and samples out; `shared.rs` is what every VU of a run shares; `request_tags.rs` caches a request's tags; `vu.rs` the VU;
+//! `response.rs` is what a request returns; `attempt.rs` sends one hop and records it; `http.rs` builds requests and follows redirects;
 //! `scenario.rs` is what executors run on.
 
 mod attempt;
@@ -19,6 +19,8 @@ mod http;
 mod live;
 mod recorder;
 mod redirect;
+mod request_tags;
+mod response;
 mod scenario;
 mod shared;
 mod vu;
@@ -26,8 +28,9 @@ mod vu;
 pub use client::ConnectionModel;
 pub use expected::Expected;
 pub use failure::TransportError;
-pub use http::{RequestBuilder, Response};
+pub use http::RequestBuilder;
 pub use live::{Live, Snapshot};
+pub use response::Response;
 pub use vu::{Vu, VuFn};
 
 pub(crate) use client::{ClientFactory, extra_roots};

@@ -83,22 +83,26 @@ impl ScenarioRun {
         let end = Instant::now();
         vu.iteration += 1;
         vu.set_group(None);
-        if let Some(result) = outcome {
-            let tags = vu.iteration_tags().clone();
-            vu.rec.counter(names::ITERATIONS, 1.0, &tags);
-            vu.rec
-                .trend(names::ITERATION_DURATION, ms(end - started), &tags);
-            if let Some(t) = intended {
-                vu.rec.trend(
-                    names::ITERATION_DURATION_CORRECTED,
-                    ms(end.saturating_duration_since(t)),
-                    &tags,
-                );
-            }
-            if let Err(e) = result {
-                vu.rec.counter(names::ITERATION_ERRORS, 1.0, &tags);
-                self.shared.log_error(format!("{}: {e}", self.name));
-            }
+        let tags = vu.iteration_tags().clone();
+        let Some(result) = outcome else {
+            // k6's "interrupted iterations": its in-flight request was recorded as interrupted.
+            vu.rec.counter(names::INTERRUPTED_ITERATIONS, 1.0, &tags);
+            vu.rec.flush();
+            return;
+        };
+        vu.rec.counter(names::ITERATIONS, 1.0, &tags);
+        vu.rec
+            .trend(names::ITERATION_DURATION, ms(end - started), &tags);
+        if let Some(t) = intended {
+            vu.rec.trend(
+                names::ITERATION_DURATION_CORRECTED,
+                ms(end.saturating_duration_since(t)),
+                &tags,
+            );
+        }
+        if let Err(e) = result {
+            vu.rec.counter(names::ITERATION_ERRORS, 1.0, &tags);
+            self.shared.log_error(format!("{}: {e}", self.name));
         }
         vu.rec.flush_if_due();
     }

@@ -11,8 +11,8 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use url::Url;
 
-use super::attempt::TagCache;
 use super::client::Connections;
+use super::request_tags::TagCache;
 use super::{Recorder, RunShared};
 use crate::BoxError;
 use crate::metrics::{Tags, ms, names};

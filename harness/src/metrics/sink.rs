@@ -10,7 +10,7 @@ use super::{MetricKind, Value};
 
 /// Trend values are stored in thousandths of their unit: microseconds for millisecond trends.
 const SCALE: f64 = 1000.0;
-/// Histograms start sized for 60 s (in µs) and grow only if a larger value arrives.
+/// Histograms start sized for 60 s (in µs) and grow when a larger value arrives.
 const INITIAL_MAX: u64 = 60_000_000;
 /// Three significant digits, as in the issue and in wrk2.
 const SIGFIG: u8 = 3;
@@ -23,6 +23,9 @@ pub struct TrendSink {
     pub sum: f64,
     pub min: f64,
     pub max: f64,
+    /// Values too large for any histogram (beyond about 584,000 years in µs), recorded at the
+    /// largest trackable value instead. Zero in any real run.
+    pub out_of_range: u64,
 }
 
 impl TrendSink {
@@ -41,6 +44,7 @@ impl TrendSink {
             sum: 0.0,
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
+            out_of_range: 0,
         }
     }
 
@@ -50,8 +54,13 @@ impl TrendSink {
         } else {
             0.0
         };
-        // Auto-resizing histograms accept any u64; saturate beyond that.
-        self.hist.saturating_record((value * SCALE).round() as u64);
+        // `record` grows the histogram for a value beyond its range; `saturating_record` would
+        // clamp it to the range instead (a 10-minute iteration would read as 60 s).
+        let scaled = (value * SCALE).round() as u64;
+        if self.hist.record(scaled).is_err() {
+            self.out_of_range += 1;
+            self.hist.saturating_record(scaled);
+        }
         self.count += 1;
         self.sum += value;
         self.min = self.min.min(value);
@@ -66,6 +75,7 @@ impl TrendSink {
         self.sum += other.sum;
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
+        self.out_of_range += other.out_of_range;
     }
 
     /// The value at percentile `p` (0..=100), in the trend's unit.
@@ -250,5 +260,37 @@ impl Sink {
                     A::Avg | A::Min | A::Max | A::Med | A::Percentile(_) | A::Count
                 )
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_trend_keeps_values_far_beyond_its_initial_sixty_seconds() {
+        let mut t = TrendSink::new();
+        for _ in 0..50 {
+            t.add(600_000.0); // ten minutes, in ms
+        }
+        for _ in 0..50 {
+            t.add(1.0);
+        }
+        let p90 = t.percentile(90.0);
+        assert!((p90 - 600_000.0).abs() / 600_000.0 < 0.001, "p90={p90}");
+        assert_eq!(t.percentile(100.0), 600_000.0);
+        assert_eq!(t.out_of_range, 0);
+        let mut merged = TrendSink::new();
+        merged.merge(&t);
+        assert!((merged.percentile(90.0) - 600_000.0).abs() < 600.0);
+    }
+
+    #[test]
+    fn a_day_long_value_and_a_bucket_histogram_grow_too() {
+        let mut t = TrendSink::with_precision(2);
+        t.add(86_400_000.0);
+        t.add(10.0);
+        assert!((t.percentile(99.0) - 86_400_000.0).abs() / 86_400_000.0 < 0.01);
+        assert_eq!(t.out_of_range, 0);
     }
 }

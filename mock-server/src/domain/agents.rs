@@ -3,10 +3,12 @@
 
 use serde_json::json;
 
+use super::api::{Api, new_id};
+use super::handler::{Caller, body, done, page};
 use super::model::{Agent, AgentDetails, Kind, now_iso};
 use super::reply::{self, ApiResponse};
-use super::resources::{Caller, body, done, page, workspace_exists};
-use super::{Api, ApiRequest, new_id};
+use super::request::ApiRequest;
+use super::workspaces::workspace_exists;
 
 const AGENT_TYPES: &[&str] = &["chat", "task", "pipeline", "custom"];
 

@@ -2,11 +2,12 @@
 
 use serde_json::json;
 
+use super::api::{Api, new_id, new_token};
 use super::model::{Tokens, User, now_iso};
 use super::ratelimit::Limited;
 use super::reply::{self, ApiResponse};
+use super::request::ApiRequest;
 use super::validate::Body;
-use super::{Api, ApiRequest, new_id, new_token};
 
 /// Seconds an access token is said to live, as the real server reports.
 const EXPIRES_IN: u64 = 3600;

@@ -2,10 +2,11 @@
 
 use serde_json::json;
 
+use super::api::{Api, new_id};
+use super::handler::{Caller, body, done};
 use super::model::{Deployment, now_iso};
 use super::reply::{self, ApiResponse};
-use super::resources::{Caller, body, done};
-use super::{Api, ApiRequest, new_id};
+use super::request::ApiRequest;
 
 pub(super) fn list_deployments(api: &Api, who: &Caller<'_>, req: &ApiRequest<'_>) -> ApiResponse {
     let (agent, gateway, status) = (

@@ -2,11 +2,13 @@
 
 use serde_json::json;
 
+use super::api::{Api, new_id};
+use super::handler::{Caller, body, done, page};
 use super::model::{Kind, Pipeline, PipelineDetails, now_iso};
 use super::reply::{self, ApiResponse};
-use super::resources::{Caller, body, done, page, workspace_exists};
+use super::request::ApiRequest;
 use super::validate::query_err;
-use super::{Api, ApiRequest, new_id};
+use super::workspaces::workspace_exists;
 
 const PATTERNS: &[&str] = &["sequential", "parallel", "router", "supervisor", "ensemble"];
 

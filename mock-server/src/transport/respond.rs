@@ -34,7 +34,8 @@ impl Respond for KaizenResponder {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         let method = req.method.as_str();
         let path = req.url.path();
-        let (decision, _in_flight) = self.mock.admit(route_of(method, path));
+        let route = route_of(method, path);
+        let (decision, _in_flight) = self.mock.admit(route);
         if decision.outcome == Outcome::Reset {
             return ResponseTemplate::new(502).set_delay(decision.delay);
         }
@@ -48,7 +49,7 @@ impl Respond for KaizenResponder {
             peer: None,
             body: &req.body,
         };
-        let reply = self.mock.respond(&api_req, decision.outcome);
+        let reply = self.mock.respond(route, &api_req, decision.outcome);
         let mut t =
             ResponseTemplate::new(reply.status).set_body_raw(reply.body, reply.content_type);
         for (k, v) in reply.headers {

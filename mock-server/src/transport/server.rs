@@ -71,7 +71,8 @@ async fn answer(
         .unwrap_or_default();
     let method = parts.method.as_str();
     let path = parts.uri.path();
-    let (decision, _in_flight) = mock.admit(route_of(method, path));
+    let route = route_of(method, path);
+    let (decision, _in_flight) = mock.admit(route);
     if !decision.delay.is_zero() {
         tokio::time::sleep(decision.delay).await;
     }
@@ -88,7 +89,7 @@ async fn answer(
         peer: Some(peer),
         body: &body,
     };
-    let reply = mock.respond(&api_req, decision.outcome);
+    let reply = mock.respond(route, &api_req, decision.outcome);
     let mut resp = Response::builder()
         .status(reply.status)
         .header("content-type", reply.content_type);
