@@ -26,6 +26,9 @@ pub enum Error {
     /// Several of the above, all found in one validation pass.
     #[error("invalid test configuration ({} problems):\n{}", .0.len(), List(.0))]
     Invalid(Vec<Error>),
+    /// The preflight request found no healthy target; no load was generated.
+    #[error("target unreachable: {url} {reason} — no load was sent")]
+    Unreachable { url: String, reason: String },
     /// The setup hook returned an error; no load was generated.
     #[error("setup failed: {0}")]
     Setup(String),

@@ -37,13 +37,15 @@
 //! - [`report`]: writers of a finished report (text summary, JSON).
 //! - [`console`]: the edge — progress, signals, the printed summary. Opt-in.
 //!
-//! [`settings`] (environment variables) and [`Error`] sit beside the layers; any layer may use them.
+//! [`settings`] (environment variables), [`redact`] (secrets out of messages) and [`Error`] sit
+//! beside the layers; any layer may use them.
 
 pub mod console;
 pub mod engine;
 mod error;
 pub mod executor;
 pub mod metrics;
+pub mod redact;
 pub mod report;
 pub mod run;
 pub mod scenario;

@@ -2,7 +2,7 @@
 
 use crate::Error;
 
-/// The variable that scales every duration, stage and think time.
+/// The variable that scales every stage and duration (not think times).
 pub const TIME_SCALE_VAR: &str = "LOADTEST_TIME_SCALE";
 /// Set to `0` to turn the live progress line off.
 pub const PROGRESS_VAR: &str = "LOADTEST_PROGRESS";

@@ -433,7 +433,7 @@ async fn ramping_vus_follow_the_stages_and_time_scale_shrinks_them() {
             |vu| {
                 Box::pin(async move {
                     vu.get("/r").send().await;
-                    vu.sleep(millis(500)).await;
+                    vu.sleep(millis(50)).await;
                     Ok(())
                 })
             },
@@ -448,6 +448,11 @@ async fn ramping_vus_follow_the_stages_and_time_scale_shrinks_them() {
     );
     assert_eq!(report.value("vus_max", "max"), Some(6.0));
     assert!(report.count("iterations") >= 20.0);
+    let per_vu_pace = report.value("iteration_duration", "min").unwrap();
+    assert!(
+        per_vu_pace >= 50.0,
+        "think time is not scaled: every iteration keeps its 50 ms pause ({per_vu_pace} ms)"
+    );
     assert!(
         report.count("generator_lag") >= 10.0,
         "the lag probe samples every 50 ms"

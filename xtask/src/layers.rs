@@ -22,6 +22,7 @@ pub fn project_rules(root: &Path) -> Vec<Rules> {
             ranks: &[
                 ("error", 0),
                 ("settings", 0),
+                ("redact", 0),
                 ("metrics", 1),
                 ("threshold", 2),
                 ("engine", 3),

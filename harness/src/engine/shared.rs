@@ -75,8 +75,10 @@ impl RunShared {
         tags
     }
 
-    /// Counts an iteration error by message; only touched when an iteration fails.
+    /// Counts an iteration error by message, secrets redacted; only touched when an iteration
+    /// fails.
     pub(crate) fn log_error(&self, message: String) {
+        let message = crate::redact::redact(&message);
         let mut errors = self.errors.lock().unwrap_or_else(|e| e.into_inner());
         let known = errors.contains_key(&message);
         if known || errors.len() < ERROR_KINDS_KEPT {

@@ -78,6 +78,14 @@ impl Vu {
         Vu::new(0, Arc::from(phase), tags, shared.clone())
     }
 
+    /// A VU whose requests record nothing: for a preflight check before the run's clock.
+    pub(crate) fn detached(shared: &Arc<RunShared>) -> Vu {
+        let mut vu = Vu::hook(shared, "preflight");
+        let (tx, _) = tokio::sync::mpsc::unbounded_channel();
+        vu.rec = Recorder::new(tx, shared.start);
+        vu
+    }
+
     /// A sibling VU with this VU's tags and run, its own connections and an empty state: for
     /// setup and teardown hooks that want to work concurrently (e.g. delete many objects).
     pub fn fork(&self) -> Vu {
@@ -198,12 +206,13 @@ impl Vu {
             .expect("setup data has another type than the one asked for")
     }
 
-    /// Sleeps for `d` scaled by `LOADTEST_TIME_SCALE` (think time).
+    /// Sleeps for `d` (think time). Not time-scaled: a scaled run is the same test, shorter —
+    /// its stages shrink, each VU keeps its pace, so the load per VU stays the real one.
     pub fn sleep(&self, d: Duration) -> tokio::time::Sleep {
-        tokio::time::sleep(d.mul_f64(self.shared.settings.time_scale))
+        tokio::time::sleep(d)
     }
 
-    /// Sleeps a random time between `min` and `max`, scaled by `LOADTEST_TIME_SCALE`.
+    /// Sleeps a random time between `min` and `max` (think time; not time-scaled).
     pub fn think(&mut self, min: Duration, max: Duration) -> tokio::time::Sleep {
         let d = if max > min {
             self.rng.random_range(min..=max)
@@ -218,7 +227,7 @@ impl Vu {
         &mut self.rng
     }
 
-    /// The time scale applied to every duration and think time.
+    /// The time scale applied to the run's stages and durations (not to think times).
     pub fn time_scale(&self) -> f64 {
         self.shared.settings.time_scale
     }

@@ -47,6 +47,11 @@ pub(super) fn to_json(r: &Report) -> Value {
         "scenarios": r.scenarios,
         "thresholds": r.thresholds,
         "checks": r.checks(),
+        "failures_by_class": r
+            .failures_by_class()
+            .into_iter()
+            .map(|(class, n)| (class, json!(n)))
+            .collect::<Map<_, _>>(),
         "iteration_errors": r.iteration_errors,
         "metrics": metrics,
     })

@@ -96,6 +96,13 @@ pub(super) fn write_summary(r: &Report, out: &mut impl Write) -> io::Result<()> 
             writeln!(out, "      {:.<34} {line}", selector.to_string())?;
         }
     }
+    let failures = r.failures_by_class();
+    if !failures.is_empty() {
+        writeln!(out, "\n  FAILED REQUESTS BY CLASS")?;
+        for (class, n) in &failures {
+            writeln!(out, "    {n:>6} × {class}")?;
+        }
+    }
     if !r.iteration_errors.is_empty() {
         writeln!(out, "\n  ITERATION ERRORS")?;
         for (msg, n) in &r.iteration_errors {

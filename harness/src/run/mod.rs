@@ -56,6 +56,7 @@ pub struct Test<D = ()> {
     seed: u64,
     stop: Stop,
     live: Arc<Live>,
+    preflight: Option<(String, Duration)>,
 }
 
 /// k6's `setupTimeout` and `teardownTimeout` default.
@@ -86,6 +87,7 @@ impl Test<()> {
             seed: rand::random(),
             stop: Stop::new(),
             live: Arc::new(Live::default()),
+            preflight: None,
         }
     }
 
@@ -118,6 +120,7 @@ impl Test<()> {
             seed: self.seed,
             stop: self.stop,
             live: self.live,
+            preflight: self.preflight,
         }
     }
 }
@@ -212,6 +215,14 @@ impl<D: Send + Sync + 'static> Test<D> {
     /// The statuses that count as success when a request does not say (default 200–399).
     pub fn expected_statuses(mut self, e: impl Into<Expected>) -> Self {
         self.expected = e.into();
+        self
+    }
+
+    /// Before setup and before any VU starts, `GET path` (relative to the base URL) must answer
+    /// with a 2xx or 3xx status within `within`; otherwise the run returns
+    /// [`Error::Unreachable`] and sends no load. Not recorded in the metrics.
+    pub fn preflight(mut self, path: impl Into<String>, within: Duration) -> Self {
+        self.preflight = Some((path.into(), within));
         self
     }
 

@@ -41,7 +41,7 @@ async fn hook<T>(
     let mut vu = Vu::hook(shared, phase);
     let end = tokio::select! {
         r = tokio::time::timeout(limit, f(&mut vu)) => match r {
-            Ok(r) => HookEnd::Done(r.map_err(|e| e.to_string())),
+            Ok(r) => HookEnd::Done(r.map_err(|e| crate::redact::redact(&e.to_string()))),
             Err(_) => HookEnd::TimedOut(limit),
         },
         _ = stop.cancelled() => HookEnd::Stopped,
@@ -115,6 +115,22 @@ impl<D: Send + Sync + 'static> Planned<D> {
             settings,
             clients,
         ));
+        if let Some((path, within)) = &test.preflight {
+            let mut vu = Vu::detached(&shared);
+            let res = vu.get(path).timeout(*within).send().await;
+            if res.error.is_some() || !(200..400).contains(&res.status) {
+                let url = match &plan.base_url {
+                    Some(base) => format!("GET {}{}", base.as_str().trim_end_matches('/'), path),
+                    None => format!("GET {path}"),
+                };
+                let reason = match (res.error, res.error_message) {
+                    (Some(kind), Some(m)) => format!("failed ({}): {m}", kind.as_str()),
+                    _ => format!("answered {} instead of 2xx", res.status),
+                };
+                collector.abort();
+                return Err(Error::Unreachable { url, reason });
+            }
+        }
         let lag_probe = tokio::spawn(probe_lag(shared.recorder(), stop.graceful().clone()));
         let mut problems = Vec::new();
 

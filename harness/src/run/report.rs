@@ -113,6 +113,29 @@ impl Report {
         self.value(selector, "count").unwrap_or(0.0)
     }
 
+    /// Failed requests by class: `status` (an answer with an unexpected status) and each
+    /// transport class (`timeout`, `connect`, `dns`, `tls`, `reset`, `body`, `body_too_large`,
+    /// `interrupted`, ...), most frequent first.
+    pub fn failures_by_class(&self) -> Vec<(String, u64)> {
+        let mut by: BTreeMap<String, u64> = BTreeMap::new();
+        let mut transport = 0;
+        if let Some(series) = self.store.get(names::HTTP_TRANSPORT_ERRORS) {
+            for (tags, sink) in series.by_tags() {
+                let n = sink.samples();
+                transport += n;
+                *by.entry(tags.get("error").unwrap_or("other").to_string())
+                    .or_default() += n;
+            }
+        }
+        let unexpected = self.count("http_reqs{expected_response:false}") as u64;
+        if unexpected > transport {
+            by.insert("status".into(), unexpected - transport);
+        }
+        let mut out: Vec<_> = by.into_iter().filter(|(_, n)| *n > 0).collect();
+        out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        out
+    }
+
     /// Per-check pass and fail counts, by check name.
     pub fn checks(&self) -> Vec<CheckResult> {
         let mut by_name: BTreeMap<String, CheckResult> = BTreeMap::new();
