@@ -284,7 +284,8 @@ impl FaultPlan {
             delay += c.delay_with(in_flight);
         }
         if let Some(per_min) = f.degradation {
-            delay += per_min.mul_f64(since_start.as_secs_f64() / 60.0);
+            let grown = per_min.as_secs_f64() * since_start.as_secs_f64() / 60.0;
+            delay += Duration::try_from_secs_f64(grown).unwrap_or(MAX_FAULT_DURATION);
         }
         let (e, r, m) = (
             f.error_rate.unwrap_or(0.0),
@@ -352,7 +353,10 @@ fn unit(x: u64) -> f64 {
     (x >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// `250us`, `20ms`, `1.5s`, `2m`.
+/// The longest duration a fault may name: beyond an hour it is a typo, not a test.
+pub const MAX_FAULT_DURATION: Duration = Duration::from_secs(3600);
+
+/// `250us`, `20ms`, `1.5s`, `2m`; at most [`MAX_FAULT_DURATION`].
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     let split = t
@@ -370,7 +374,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "" if v == 0.0 => 0.0,
         _ => return Err(format!("{text:?}: unknown unit {unit:?} (us, ms, s, m)")),
     };
-    Ok(Duration::from_secs_f64(secs))
+    match Duration::try_from_secs_f64(secs) {
+        Ok(d) if d <= MAX_FAULT_DURATION => Ok(d),
+        _ => Err(format!("{text:?} is longer than an hour")),
+    }
 }
 
 /// `5ms/min` or `5ms`: latency added per minute of run time.
@@ -496,6 +503,21 @@ mod tests {
         };
         let errors = f.validate();
         assert_eq!(errors.len(), 2, "{errors:?}");
+    }
+
+    #[test]
+    fn durations_beyond_an_hour_or_not_finite_are_refused_not_a_panic() {
+        for bad in [
+            "100000000000000000000000s",
+            "61m",
+            "3601s",
+            "1e23s",
+            ".s",
+            "999999999999999999999999999999m",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_duration("60m").unwrap(), MAX_FAULT_DURATION);
     }
 
     #[test]

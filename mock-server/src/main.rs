@@ -20,15 +20,18 @@ struct Cli {
     /// Port to listen on (0 picks a free one).
     #[arg(long, short, default_value_t = 8000)]
     port: u16,
-    /// Runtime worker threads.
-    #[arg(long, default_value_t = 1)]
-    workers: usize,
+    /// Runtime worker threads (1–256).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+    workers: u16,
     /// Seed for the fault dice.
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Enforce the real auth rate limits (register 5, login 10, refresh 30 per IP per minute).
     #[arg(long)]
     rate_limits: bool,
+    /// How long access tokens live (the real server: 900 s), e.g. 60s or 15m.
+    #[arg(long, value_parser = token_lifetime, default_value = "900s")]
+    token_lifetime: std::time::Duration,
     /// Added latency: 20ms, uniform:5ms..50ms, or p50=10ms,p95=40ms,p99=100ms.
     #[arg(long, value_parser = Latency::parse)]
     latency: Option<Latency>,
@@ -62,6 +65,13 @@ fn rate(s: &str) -> Result<f64, String> {
         Ok(v)
     } else {
         Err(format!("{s:?} is outside 0..=1"))
+    }
+}
+
+fn token_lifetime(s: &str) -> Result<std::time::Duration, String> {
+    match mock_server::faults::parse_duration(s)? {
+        d if d.is_zero() => Err("a token lifetime must be longer than 0".into()),
+        d => Ok(d),
     }
 }
 
@@ -108,9 +118,17 @@ fn main() -> ExitCode {
         faults: plan,
         seed: cli.seed,
         rate_limits: cli.rate_limits,
+        limits: mock_server::domain::Limits {
+            token_lifetime: cli.token_lifetime,
+            ..Default::default()
+        },
         ..MockConfig::default()
     });
-    let server = match RunningMock::start(mock, SocketAddr::new(cli.host, cli.port), cli.workers) {
+    let server = match RunningMock::start(
+        mock,
+        SocketAddr::new(cli.host, cli.port),
+        usize::from(cli.workers),
+    ) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");

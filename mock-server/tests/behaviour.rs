@@ -440,6 +440,7 @@ fn the_store_stays_bounded_by_evicting_old_tokens_and_archived_objects() {
     let api = Api::new(Limits {
         tokens: 100,
         archived: 10,
+        ..Limits::default()
     });
     let call = |method: &str, path: &str, token: Option<&str>, body: serde_json::Value| {
         let header = token.map(|t| format!("Bearer {t}"));

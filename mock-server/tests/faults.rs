@@ -289,6 +289,7 @@ fn the_binary_documents_every_flag_and_rejects_bad_ones() {
         "--route",
         "--rate-limits",
         "--workers",
+        "--token-lifetime",
     ] {
         assert!(text.contains(flag), "--help lacks {flag}");
     }
@@ -304,4 +305,18 @@ fn the_binary_documents_every_flag_and_rejects_bad_ones() {
         .unwrap();
     assert_eq!(sum.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&sum.stderr).contains("add up to"));
+    for args in [
+        ["--latency", "100000000000000000000000s"],
+        ["--workers", "0"],
+        ["--token-lifetime", "0s"],
+    ] {
+        let out = std::process::Command::new(bin).args(args).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?} is refused, not a panic"
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
 }

@@ -173,17 +173,9 @@ pub(super) fn delete_agent(api: &Api, who: &Caller<'_>, id: &str) -> ApiResponse
         return reply::not_found("Agent not found");
     };
     let was_archived = agent.status == "archived";
+    // As on the real server, archiving an agent leaves its deployments active: they run
+    // until `POST /deployments/{id}/stop`.
     agent.status = "archived".into();
-    // An archived agent's deployments stop with it.
-    let now = format!("{}+00:00", now_iso());
-    for d in store
-        .deployments
-        .values_mut()
-        .filter(|d| d.agent_id == id && d.status == "active")
-    {
-        d.status = "stopped".into();
-        d.stopped_at = now.clone();
-    }
     if !was_archived {
         store.archived(Kind::Agent, id);
     }

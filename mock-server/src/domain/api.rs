@@ -66,8 +66,9 @@ impl Api {
         self.read().sizes()
     }
 
-    /// Every resource of one organisation that is still live (not archived or stopped):
-    /// what a run's teardown must leave empty.
+    /// Every resource of one organisation that is still live (agents and pipelines not archived,
+    /// deployments not stopped, workspaces and gateways not deleted): what a run's teardown must
+    /// leave empty.
     pub fn live_resources(&self, organization_id: &str) -> Vec<(Kind, String)> {
         let s = self.read();
         let mut out = Vec::new();
@@ -91,6 +92,20 @@ impl Api {
             .filter(|d| d.organization_id == organization_id && d.status == "active")
         {
             out.push((Kind::Deployment, d.id.clone()));
+        }
+        for w in s
+            .workspaces
+            .values()
+            .filter(|w| w.organization_id == organization_id)
+        {
+            out.push((Kind::Workspace, w.id.clone()));
+        }
+        for g in s
+            .gateways
+            .values()
+            .filter(|g| g.organization_id == organization_id)
+        {
+            out.push((Kind::Gateway, g.id.clone()));
         }
         out.sort();
         out

@@ -9,9 +9,6 @@ use super::reply::{self, ApiResponse};
 use super::request::ApiRequest;
 use super::validate::Body;
 
-/// Seconds an access token is said to live, as the real server reports.
-const EXPIRES_IN: u64 = 3600;
-
 pub(super) fn handle(api: &Api, route: &str, req: &ApiRequest<'_>) -> ApiResponse {
     match route {
         "POST /api/v1/auth/register" => register(api, req),
@@ -41,9 +38,7 @@ pub(crate) fn caller(api: &Api, req: &ApiRequest<'_>) -> Result<(String, String)
     let token = bearer(req)?;
     let store = api.read();
     let user = store
-        .access
-        .get(token)
-        .and_then(|id| store.users.get(id))
+        .user_of(token)
         .ok_or_else(|| reply::unauthorized("Invalid or expired token"))?;
     Ok((user.id.clone(), user.organization_id.clone()))
 }
@@ -53,7 +48,7 @@ fn issue(api: &Api, user_id: &str) -> Tokens {
         access_token: new_token("ks_at_"),
         refresh_token: new_token("ks_rt_"),
         token_type: "bearer",
-        expires_in: EXPIRES_IN,
+        expires_in: api.read().limits.token_lifetime.as_secs(),
     };
     api.write().issue(
         tokens.access_token.clone(),
@@ -151,7 +146,7 @@ fn me(api: &Api, req: &ApiRequest<'_>) -> ApiResponse {
         Err(e) => return e,
     };
     let store = api.read();
-    match store.access.get(token).and_then(|id| store.users.get(id)) {
+    match store.user_of(token) {
         Some(user) => ApiResponse::json(200, &user.me()),
         None => reply::unauthorized("Invalid or expired token"),
     }

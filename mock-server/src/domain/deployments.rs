@@ -121,6 +121,26 @@ pub(super) fn create_deployment(api: &Api, who: &Caller<'_>, req: &ApiRequest<'_
     ApiResponse::json(200, &out)
 }
 
+/// `POST /deployments/{id}/stop`: 200 with the deployment, now `stopped` (stopping a stopped
+/// one is a 200 too); another tenant's id is 404.
+pub(super) fn stop_deployment(api: &Api, who: &Caller<'_>, id: &str) -> ApiResponse {
+    let mut store = api.write();
+    let Some(d) = store
+        .deployments
+        .get_mut(id)
+        .filter(|d| d.organization_id == who.org)
+    else {
+        return reply::not_found("Deployment not found");
+    };
+    if d.status == "active" {
+        let now = format!("{}+00:00", now_iso());
+        d.status = "stopped".into();
+        d.stopped_at = now.clone();
+        d.updated_at = now;
+    }
+    ApiResponse::json(200, &*d)
+}
+
 /// Whether a TCP connection to the gateway URL's host and port opens within 300 ms. Hosts other
 /// than loopback are never contacted and count as unreachable.
 pub(super) fn gateway_reachable(url: &str) -> bool {

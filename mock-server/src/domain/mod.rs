@@ -72,17 +72,20 @@ impl Api {
     /// Every route behind a bearer token. Every lookup is scoped to the caller's organisation:
     /// another tenant's id is simply not found.
     fn resource(&self, route: &str, who: &Caller<'_>, req: &ApiRequest<'_>) -> ApiResponse {
+        // The id is the fourth segment: /api/v1/<kind>/{id}[/stop].
         let id = req
             .path
-            .trim_end_matches('/')
-            .rsplit('/')
-            .next()
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .nth(3)
             .unwrap_or("");
         match route {
             "GET /api/v1/workspaces" => workspaces::list_workspaces(self, who),
             "POST /api/v1/workspaces" => workspaces::create_workspace(self, who, req),
             "GET /api/v1/gateways" => workspaces::list_gateways(self, who, req),
             "POST /api/v1/gateways" => workspaces::create_gateway(self, who, req),
+            "DELETE /api/v1/workspaces/{id}" => workspaces::delete_workspace(self, who, id),
+            "DELETE /api/v1/gateways/{id}" => workspaces::delete_gateway(self, who, id),
             "GET /api/v1/agents" => agents::list_agents(self, who, req),
             "POST /api/v1/agents" => agents::create_agent(self, who, req),
             "GET /api/v1/agents/{id}" => agents::get_agent(self, who, id),
@@ -96,6 +99,7 @@ impl Api {
             "DELETE /api/v1/pipelines/{id}" => pipelines::delete_pipeline(self, who, id),
             "GET /api/v1/deployments" => deployments::list_deployments(self, who, req),
             "POST /api/v1/deployments" => deployments::create_deployment(self, who, req),
+            "POST /api/v1/deployments/{id}/stop" => deployments::stop_deployment(self, who, id),
             "GET /api/v1/metrics/summary" => ApiResponse::json(200, &handler::summary()),
             "GET /api/v1/metrics/dashboard" => ApiResponse::json(
                 200,

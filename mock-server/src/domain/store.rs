@@ -2,6 +2,7 @@
 //! run cannot grow it without limit (oldest tokens and oldest archived objects are evicted).
 
 use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
 
 use super::model::{Agent, Deployment, Gateway, Kind, Pipeline, User, Workspace};
 
@@ -12,6 +13,9 @@ pub struct Limits {
     pub tokens: usize,
     /// Archived agents and pipelines kept; the oldest archived are evicted beyond this.
     pub archived: usize,
+    /// How long an access token lives: 900 s, as on the real server. After it, the token gets
+    /// 401 and the client must refresh.
+    pub token_lifetime: Duration,
 }
 
 impl Default for Limits {
@@ -19,6 +23,7 @@ impl Default for Limits {
         Limits {
             tokens: 200_000,
             archived: 20_000,
+            token_lifetime: Duration::from_secs(900),
         }
     }
 }
@@ -38,8 +43,8 @@ pub struct Store {
     pub limits: Limits,
     pub users: HashMap<String, User>,
     pub user_by_email: HashMap<String, String>,
-    /// access token → user id
-    pub access: HashMap<String, String>,
+    /// access token → (user id, when it expires)
+    pub access: HashMap<String, (String, Instant)>,
     /// refresh token → user id
     pub refresh: HashMap<String, String>,
     token_order: VecDeque<String>,
@@ -68,7 +73,8 @@ impl Store {
     pub fn issue(&mut self, access: String, refresh: String, user_id: &str) {
         self.token_order.push_back(access.clone());
         self.token_order.push_back(refresh.clone());
-        self.access.insert(access, user_id.to_string());
+        let expires = Instant::now() + self.limits.token_lifetime;
+        self.access.insert(access, (user_id.to_string(), expires));
         self.refresh.insert(refresh, user_id.to_string());
         while self.token_order.len() > self.limits.tokens {
             if let Some(old) = self.token_order.pop_front() {
@@ -76,6 +82,12 @@ impl Store {
                 self.refresh.remove(&old);
             }
         }
+    }
+
+    /// The user an access token belongs to, while it has not expired.
+    pub fn user_of(&self, access: &str) -> Option<&User> {
+        let (id, expires) = self.access.get(access)?;
+        (Instant::now() < *expires).then(|| self.users.get(id))?
     }
 
     /// Notes that an object was archived; evicts the oldest archived ones beyond the limit.

@@ -5,7 +5,7 @@ use serde_json::json;
 use super::api::{Api, new_id};
 use super::handler::{Caller, body, done};
 use super::model::{Gateway, Workspace, now_iso};
-use super::reply::ApiResponse;
+use super::reply::{self, ApiResponse};
 use super::request::ApiRequest;
 
 const WORKSPACE_TYPES: &[&str] = &["permanent", "temporary", "personal"];
@@ -120,6 +120,36 @@ pub(super) fn create_gateway(api: &Api, who: &Caller<'_>, req: &ApiRequest<'_>) 
     store.tenant(who.org).gateways.push(gw.id.clone());
     store.gateways.insert(gw.id.clone(), gw.clone());
     ApiResponse::json(200, &gw)
+}
+
+/// `DELETE /workspaces/{id}`: removes it (200 with a message); another tenant's id is 404.
+pub(super) fn delete_workspace(api: &Api, who: &Caller<'_>, id: &str) -> ApiResponse {
+    let mut store = api.write();
+    if store
+        .workspaces
+        .get(id)
+        .is_none_or(|w| w.organization_id != who.org)
+    {
+        return reply::not_found("Workspace not found");
+    }
+    store.workspaces.remove(id);
+    store.tenant(who.org).workspaces.retain(|w| w != id);
+    reply::message("Workspace deleted")
+}
+
+/// `DELETE /gateways/{id}`: removes it (200 with a message); another tenant's id is 404.
+pub(super) fn delete_gateway(api: &Api, who: &Caller<'_>, id: &str) -> ApiResponse {
+    let mut store = api.write();
+    if store
+        .gateways
+        .get(id)
+        .is_none_or(|g| g.organization_id != who.org)
+    {
+        return reply::not_found("Gateway not found");
+    }
+    store.gateways.remove(id);
+    store.tenant(who.org).gateways.retain(|g| g != id);
+    reply::message("Gateway deleted")
 }
 
 pub(super) fn workspace_exists(api: &Api, org: &str, id: &str) -> bool {
