@@ -122,7 +122,6 @@ fn main() -> ExitCode {
             token_lifetime: cli.token_lifetime,
             ..Default::default()
         },
-        ..MockConfig::default()
     });
     let server = match RunningMock::start(
         mock,
