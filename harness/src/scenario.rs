@@ -66,12 +66,13 @@ impl Scenario {
         &self.name
     }
 
-    /// This scenario with its executor, start time and graceful stop multiplied by `scale`.
+    /// This scenario with its schedule (executor, start time) multiplied by `scale`. The
+    /// graceful stop bounds an iteration, whose think times are not scaled: it is not scaled
+    /// either, so a scaled run's iterations can still finish.
     pub(crate) fn scaled(&self, scale: f64) -> Scenario {
         Scenario {
             executor: self.executor.scaled(scale),
             start_time: self.start_time.mul_f64(scale),
-            graceful_stop: self.graceful_stop.mul_f64(scale),
             ..self.clone()
         }
     }

@@ -1,5 +1,6 @@
 //! Environments and thresholds, read from `environments.toml` (or the file in
-//! `LOADTEST_CONFIG`), never from code.
+//! `LOADTEST_CONFIG`), never from code. Unknown keys are errors; so is a suite without
+//! thresholds or an environment naming an SLO that does not exist.
 
 use std::collections::BTreeMap;
 
@@ -9,31 +10,51 @@ use crate::Error;
 
 const BUILT_IN: &str = include_str!("../environments.toml");
 
+/// The environment a run uses when `LOADTEST_ENV` is not set: the embedded mock.
+pub const DEFAULT_ENV: &str = "mock";
+
 /// One environment's settings.
 #[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 pub struct Environment {
+    /// Empty: start the embedded mock.
     #[serde(default)]
     pub base_url: String,
-    #[serde(default)]
-    pub gateway_url: String,
+    /// Present a distinct client address (`X-Forwarded-For`) per VU and iteration, for servers
+    /// that rate-limit auth by address.
     #[serde(default)]
     pub distinct_forwarded_for: bool,
-    #[serde(default)]
-    pub thresholds: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    /// The SLO set (a key of `[slo]`) the environment is held to.
+    pub slo: String,
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+/// One suite's settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SuiteConfig {
-    #[serde(default)]
+    /// Whether the environment's SLOs and the endpoint targets apply to this suite.
+    pub slo: bool,
     pub thresholds: BTreeMap<String, Vec<String>>,
 }
 
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Config {
     pub environments: BTreeMap<String, Environment>,
+    pub slo: BTreeMap<String, BTreeMap<String, Vec<String>>>,
     #[serde(default)]
+    pub endpoint_slo: BTreeMap<String, Vec<String>>,
     pub suites: BTreeMap<String, SuiteConfig>,
+}
+
+/// One threshold a suite runs with, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfiguredThreshold {
+    pub metric: String,
+    pub expression: String,
+    /// Endpoint targets pass when the suite never calls the endpoint.
+    pub allow_no_data: bool,
 }
 
 impl Config {
@@ -42,18 +63,47 @@ impl Config {
         match std::env::var("LOADTEST_CONFIG") {
             Ok(path) if !path.is_empty() => {
                 let text = std::fs::read_to_string(&path)
-                    .map_err(|e| Error::Config(format!("{path}: {e}")))?;
+                    .map_err(|e| Error::Config(format!("LOADTEST_CONFIG={path}: {e}")))?;
                 Config::parse(&text).map_err(|e| Error::Config(format!("{path}: {e}")))
             }
             _ => Config::parse(BUILT_IN),
         }
     }
 
+    /// Parses and checks a file: every problem at once.
     pub fn parse(text: &str) -> Result<Config, Error> {
-        toml::from_str(text).map_err(|e| Error::Config(e.to_string()))
+        let c: Config = toml::from_str(text).map_err(|e| Error::Config(e.to_string()))?;
+        let mut problems = Vec::new();
+        for suite in crate::Suite::ALL {
+            match c.suites.get(suite.name()) {
+                None => problems.push(format!("[suites.{suite}] is missing")),
+                Some(s) if s.thresholds.values().all(Vec::is_empty) => problems.push(format!(
+                    "[suites.{suite}.thresholds] is empty: a suite without thresholds passes anything"
+                )),
+                Some(_) => {}
+            }
+        }
+        for name in c.suites.keys() {
+            if !crate::Suite::ALL.iter().any(|s| s.name() == name) {
+                problems.push(format!("[suites.{name}]: there is no suite {name:?}"));
+            }
+        }
+        for (name, env) in &c.environments {
+            if !c.slo.contains_key(&env.slo) {
+                problems.push(format!(
+                    "[environments.{name}] slo = {:?}: no [slo.{}] table",
+                    env.slo, env.slo
+                ));
+            }
+        }
+        if problems.is_empty() {
+            Ok(c)
+        } else {
+            Err(Error::Config(problems.join("; ")))
+        }
     }
 
-    /// The environment named by `LOADTEST_ENV` (default `development`).
+    /// The environment named by `LOADTEST_ENV`.
     pub fn environment(&self, name: &str) -> Result<&Environment, Error> {
         self.environments.get(name).ok_or_else(|| {
             let known: Vec<&str> = self.environments.keys().map(String::as_str).collect();
@@ -64,23 +114,36 @@ impl Config {
         })
     }
 
-    /// A suite's thresholds in an environment: the suite's, with the environment's overrides.
-    pub fn thresholds(&self, suite: &str, env: &str) -> BTreeMap<String, Vec<String>> {
-        let mut t = self
-            .suites
-            .get(suite)
-            .map(|s| s.thresholds.clone())
-            .unwrap_or_default();
-        if let Some(over) = self
-            .environments
-            .get(env)
-            .and_then(|e| e.thresholds.get(suite))
-        {
-            for (metric, exprs) in over {
-                t.insert(metric.clone(), exprs.clone());
+    /// A suite's thresholds in an environment: the suite's own, then (for SLO suites) the
+    /// environment's SLOs and the endpoint targets.
+    pub fn thresholds(&self, suite: &str, env: &str) -> Vec<ConfiguredThreshold> {
+        let mut out = Vec::new();
+        let Some(s) = self.suites.get(suite) else {
+            return out;
+        };
+        let mut add = |table: &BTreeMap<String, Vec<String>>, allow_no_data: bool| {
+            for (metric, exprs) in table {
+                for e in exprs {
+                    out.push(ConfiguredThreshold {
+                        metric: metric.clone(),
+                        expression: e.clone(),
+                        allow_no_data,
+                    });
+                }
             }
+        };
+        add(&s.thresholds, false);
+        if s.slo {
+            let slo = self
+                .environments
+                .get(env)
+                .and_then(|e| self.slo.get(&e.slo));
+            if let Some(slo) = slo {
+                add(slo, false);
+            }
+            add(&self.endpoint_slo, true);
         }
-        t
+        out
     }
 }
 
@@ -89,35 +152,57 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_built_in_file_has_three_environments_and_seven_suites() {
+    fn the_built_in_file_has_the_originals_environments_and_every_suite() {
         let c = Config::parse(BUILT_IN).unwrap();
-        for env in ["development", "staging", "production"] {
+        for env in ["mock", "local", "development", "staging", "production"] {
             c.environment(env).unwrap();
         }
-        for suite in crate::Suite::ALL {
-            assert!(
-                !c.thresholds(suite.name(), "development").is_empty(),
-                "{}",
-                suite.name()
-            );
-        }
+        assert_eq!(
+            c.environment("local").unwrap().base_url,
+            "http://127.0.0.1:8000"
+        );
+        assert!(c.environment(DEFAULT_ENV).unwrap().base_url.is_empty());
     }
 
     #[test]
-    fn environment_thresholds_replace_the_suites_metric_by_metric() {
+    fn slo_suites_get_the_environments_slo_and_the_endpoint_targets() {
         let c = Config::parse(BUILT_IN).unwrap();
-        let prod = c.thresholds("smoke", "production");
-        assert_eq!(prod["http_req_duration"], vec!["p(95)<200", "p(99)<500"]);
-        assert_eq!(
-            prod["success_rate"],
-            vec!["rate>0.95"],
-            "kept from the suite"
+        let staging = c.thresholds("smoke", "staging");
+        let has = |m: &str, e: &str| staging.iter().any(|t| t.metric == m && t.expression == e);
+        assert!(has("http_req_duration", "p(95)<500"), "the script's own");
+        assert!(has("http_req_duration", "p(95)<300"), "staging's SLO");
+        let login = staging
+            .iter()
+            .find(|t| t.metric == "http_req_duration{name:POST /api/v1/auth/login}")
+            .unwrap();
+        assert!(login.allow_no_data);
+        let stress = c.thresholds("stress", "production");
+        assert!(stress.iter().all(|t| !t.metric.contains("name:")));
+        assert!(!stress.iter().any(|t| t.expression == "p(95)<200"));
+    }
+
+    #[test]
+    fn typos_and_missing_thresholds_are_refused_with_the_key_named() {
+        let typo = BUILT_IN.replace("[suites.smoke.thresholds]", "[suites.smoke.threshold]");
+        let err = Config::parse(&typo).unwrap_err().to_string();
+        assert!(err.contains("threshold"), "{err}");
+        let typo = BUILT_IN.replacen("base_url = \"\"", "baseurl = \"\"", 1);
+        let err = Config::parse(&typo).unwrap_err().to_string();
+        assert!(err.contains("baseurl"), "{err}");
+        let empty = BUILT_IN.replace(
+            "[suites.spike.thresholds]\nhttp_req_duration = [\"p(95)<2000\", \"p(99)<5000\"]\nhttp_req_failed = [\"rate<0.15\"]\nsuccess_rate = [\"rate>0.80\"]",
+            "[suites.spike.thresholds]",
         );
-        assert!(
-            c.environment("qa")
-                .unwrap_err()
-                .to_string()
-                .contains("\"qa\"")
-        );
+        let err = Config::parse(&empty).unwrap_err().to_string();
+        assert!(err.contains("[suites.spike.thresholds] is empty"), "{err}");
+        let bad_slo = BUILT_IN.replace("slo = \"staging\"", "slo = \"stagign\"");
+        let err = Config::parse(&bad_slo).unwrap_err().to_string();
+        assert!(err.contains("no [slo.stagign] table"), "{err}");
+        let err = c().environment("qa").unwrap_err().to_string();
+        assert!(err.contains("\"qa\"") && err.contains("mock"), "{err}");
+    }
+
+    fn c() -> Config {
+        Config::parse(BUILT_IN).unwrap()
     }
 }

@@ -59,14 +59,11 @@ pub fn new_pipeline(
     }
 }
 
-/// A distinct client address per VU (`10.x.y.z`), for servers that rate-limit auth per IP.
-pub fn forwarded_for(vu: u64) -> String {
-    format!(
-        "10.{}.{}.{}",
-        (vu >> 16) & 0xff,
-        (vu >> 8) & 0xff,
-        vu & 0xff
-    )
+/// A client address (`10.x.y.z`) for one VU's iteration, for servers that rate-limit auth per
+/// IP: distinct for every VU below 1,024 and iteration below 16,384 (the 24 bits hold both).
+pub fn client_address(vu: u64, iteration: u64) -> String {
+    let n = ((vu % 1024) << 14) | (iteration % 16_384);
+    format!("10.{}.{}.{}", (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff)
 }
 
 #[cfg(test)]
@@ -92,6 +89,13 @@ mod tests {
                 .contains(&p.pattern.as_str())
         );
         assert!(new_user("r", 1, 1).password.len() >= 8);
-        assert_eq!(forwarded_for(258), "10.0.1.2");
+        assert_eq!(client_address(0, 258), "10.0.1.2");
+        assert_eq!(client_address(1, 0), "10.0.64.0");
+        let mut seen = std::collections::HashSet::new();
+        for vu in 0..1024 {
+            for it in [0, 1, 16_383] {
+                assert!(seen.insert(client_address(vu, it)), "{vu} {it}");
+            }
+        }
     }
 }

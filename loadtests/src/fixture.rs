@@ -1,13 +1,16 @@
-//! What setup makes and teardown removes: test users with a workspace and a gateway each, and a
-//! ledger of every agent, pipeline and deployment VUs create, so teardown leaves no litter.
+//! What setup makes: run-unique test users, each in an organisation of its own with a
+//! workspace, and a ledger of every agent and pipeline VUs create. A VU logs in as its test
+//! user at the start of each iteration and out at its end, as the original suite does.
+//! Teardown is in `teardown.rs`.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use harness::prelude::*;
 use rand::Rng;
 
-use crate::client::{self, Auth};
+use crate::client::{self, ApiError, Auth};
 use crate::data;
 
 /// A user made by setup, with what the scenarios need.
@@ -16,17 +19,13 @@ pub struct TestUser {
     pub email: String,
     pub organization_id: String,
     pub workspace_id: String,
-    pub gateway_id: String,
-    /// Setup's own token: teardown uses it, VUs log in separately.
-    pub token: String,
 }
 
-/// What a VU created, and under which test user.
+/// What a VU created.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Created {
     Agent,
     Pipeline,
-    Deployment,
 }
 
 /// Everything created and not yet deleted, by (kind, id) → owning test user.
@@ -35,33 +34,37 @@ pub struct Ledger(Mutex<BTreeMap<(Created, String), usize>>);
 
 impl Ledger {
     pub fn add(&self, kind: Created, id: &str, owner: usize) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert((kind, id.to_string()), owner);
+        self.lock().insert((kind, id.to_string()), owner);
     }
 
     pub fn remove(&self, kind: Created, id: &str) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&(kind, id.to_string()));
+        self.lock().remove(&(kind, id.to_string()));
     }
 
-    pub fn take_all(&self) -> Vec<(Created, String, usize)> {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        std::mem::take(&mut *map)
-            .into_iter()
-            .map(|((k, id), o)| (k, id, o))
-            .collect()
+    /// The entries of one test user, removed from the ledger.
+    pub fn take_owned_by(&self, owner: usize) -> Vec<(Created, String)> {
+        let mut map = self.lock();
+        let mine: Vec<_> = map
+            .iter()
+            .filter(|(_, o)| **o == owner)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in &mine {
+            map.remove(k);
+        }
+        mine
     }
 
     pub fn len(&self) -> usize {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.lock().len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<(Created, String), usize>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -70,33 +73,40 @@ impl Ledger {
 pub struct Fixture {
     pub run_id: String,
     pub users: Vec<TestUser>,
+    /// Present a distinct client address per iteration (servers that rate-limit auth by IP).
     pub forwarded_for: bool,
     pub ledger: Ledger,
 }
 
 impl Fixture {
-    /// The test user a VU works as.
+    /// The test user a VU works as (`VU % n`, as the original).
     pub fn user_for(&self, vu: u64) -> (usize, &TestUser) {
         let i = (vu as usize) % self.users.len().max(1);
         (i, &self.users[i])
     }
 
-    /// The `X-Forwarded-For` a VU presents, when the environment asks for one per VU.
-    pub fn forwarded_for(&self, vu: u64) -> Option<String> {
-        self.forwarded_for.then(|| data::forwarded_for(vu))
+    /// The client address a VU presents in one iteration, when the environment asks for one.
+    pub fn forwarded_for(&self, vu: u64, iteration: u64) -> Option<String> {
+        self.forwarded_for
+            .then(|| data::client_address(vu, iteration))
+    }
+
+    /// The address setup and teardown present for test user `i`.
+    pub fn hook_address(&self, i: usize) -> Option<String> {
+        self.forwarded_for
+            .then(|| data::client_address(0, i as u64))
     }
 }
 
-/// A VU's own state: its session and the ids it created.
+/// A VU's own state across iterations: the ids it created (the original keeps the same list).
 #[derive(Debug, Default)]
 pub struct VuState {
-    pub session: Option<Session>,
     pub agents: Vec<String>,
     pub pipelines: Vec<String>,
     pub counter: u64,
 }
 
-/// A logged-in VU.
+/// A VU logged in for one iteration.
 #[derive(Debug, Clone)]
 pub struct Session {
     pub user: usize,
@@ -104,7 +114,6 @@ pub struct Session {
     pub refresh: String,
     pub organization_id: String,
     pub workspace_id: String,
-    pub gateway_id: String,
     pub forwarded_for: Option<String>,
 }
 
@@ -117,129 +126,95 @@ impl Session {
     }
 }
 
-/// Setup: registers `count` users, each with a workspace and a gateway at `gateway_url`.
-pub async fn setup(
-    vu: &mut Vu,
-    count: usize,
-    gateway_url: &str,
-    forwarded_for: bool,
-) -> Result<Fixture, BoxError> {
+/// How many times setup tries one call that fails transiently (5xx, reset, timeout, 429).
+const SETUP_ATTEMPTS: u32 = 3;
+
+/// Runs `call` until it succeeds, fails for good, or has failed transiently
+/// [`SETUP_ATTEMPTS`] times, waiting 1 s, then 2 s, between tries. The error says what was
+/// tried and waited.
+macro_rules! with_retries {
+    ($what:expr, $call:expr) => {{
+        let mut waited = Vec::new();
+        let mut attempt = 1;
+        loop {
+            match $call.await {
+                Ok(v) => break Ok(v),
+                Err(e) if e.is_transient() && attempt < SETUP_ATTEMPTS => {
+                    let wait = Duration::from_secs(1 << (attempt - 1));
+                    tokio::time::sleep(wait).await;
+                    waited.push(format!("{} s", wait.as_secs()));
+                    attempt += 1;
+                }
+                Err(e) => break Err(setup_error($what, attempt, &waited, e)),
+            }
+        }
+    }};
+}
+
+fn setup_error(what: &str, attempts: u32, waited: &[String], e: ApiError) -> BoxError {
+    if attempts == 1 {
+        format!("{what}: {e}").into()
+    } else {
+        format!(
+            "{what}: failed {attempts} times (retried after {}): {e}",
+            waited.join(", then ")
+        )
+        .into()
+    }
+}
+
+/// Setup: registers `count` users, each with a workspace.
+pub async fn setup(vu: &mut Vu, count: usize, forwarded_for: bool) -> Result<Fixture, BoxError> {
     let run_id = format!("{:08x}", vu.rng().random::<u32>());
-    let mut users = Vec::with_capacity(count);
-    for i in 0..count as u64 {
-        let xff = forwarded_for.then(|| data::forwarded_for(60_000 + i));
-        let reg = client::register(vu, &data::new_user(&run_id, 0, i), xff.as_deref()).await?;
+    let mut fixture = Fixture {
+        run_id,
+        users: Vec::with_capacity(count),
+        forwarded_for,
+        ledger: Ledger::default(),
+    };
+    for i in 0..count {
+        let xff = fixture.hook_address(i);
+        let user = data::new_user(&fixture.run_id, 0, i as u64);
+        let what = format!("setup: registering test user {} of {count}", i + 1);
+        let reg = with_retries!(&what, client::register(vu, &user, xff.as_deref()))?;
         let auth = Auth {
             token: &reg.tokens.access_token,
             forwarded_for: xff.as_deref(),
         };
-        let ws = client::create_workspace(vu, auth, &format!("LoadTest WS {run_id} {i}")).await?;
-        let gw = client::create_gateway(vu, auth, &format!("lt-gateway-{run_id}-{i}"), gateway_url)
-            .await?;
-        users.push(TestUser {
-            email: reg.user.email.clone(),
-            organization_id: reg.user.organization_id.clone(),
+        let name = format!("LoadTest WS {} {i}", fixture.run_id);
+        let what = format!("setup: creating the workspace of test user {}", i + 1);
+        let ws = with_retries!(&what, client::create_workspace(vu, auth, &name))?;
+        fixture.users.push(TestUser {
+            email: reg.user.email,
+            organization_id: reg.user.organization_id,
             workspace_id: ws.id,
-            gateway_id: gw.id,
-            token: reg.tokens.access_token.clone(),
         });
     }
-    Ok(Fixture {
-        run_id,
-        users,
-        forwarded_for,
-        ledger: Ledger::default(),
-    })
+    Ok(fixture)
 }
 
-/// How many deletes teardown keeps in flight.
-const TEARDOWN_CONCURRENCY: usize = 16;
-
-/// Teardown: deletes every agent and pipeline still in the ledger, and archives the agents of
-/// remaining deployments (the API has no deployment delete; archiving stops them).
-pub async fn teardown(
-    vu: &mut Vu,
-    fixture: Option<std::sync::Arc<Fixture>>,
-) -> Result<(), BoxError> {
-    let Some(f) = fixture else { return Ok(()) };
-    let entries = f.ledger.take_all();
-    let per_worker = entries.len().div_ceil(TEARDOWN_CONCURRENCY).max(1);
-    let workers = entries.chunks(per_worker).map(<[_]>::to_vec).map(|chunk| {
-        let (mut worker, f) = (vu.fork(), f.clone());
-        async move {
-            let mut failures = Vec::new();
-            for (kind, id, owner) in chunk {
-                if let Err(e) = delete_created(&mut worker, &f, kind, &id, owner).await {
-                    failures.push(e.to_string());
-                }
-            }
-            failures
-        }
-    });
-    let failures: Vec<String> = futures::future::join_all(workers)
-        .await
-        .into_iter()
-        .flatten()
-        .collect();
-    if failures.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "teardown could not delete {} objects: {}",
-            failures.len(),
-            failures.join("; ")
-        )
-        .into())
-    }
-}
-
-async fn delete_created(
-    vu: &mut Vu,
-    f: &Fixture,
-    kind: Created,
-    id: &str,
-    owner: usize,
-) -> Result<(), crate::client::ApiError> {
-    let Some(user) = f.users.get(owner) else {
-        return Ok(());
-    };
-    let xff = f.forwarded_for(60_000 + owner as u64);
-    let auth = Auth {
-        token: &user.token,
-        forwarded_for: xff.as_deref(),
-    };
-    match kind {
-        Created::Agent => client::delete_agent(vu, auth, id).await,
-        Created::Pipeline => client::delete_pipeline(vu, auth, id).await,
-        Created::Deployment => Ok(()),
-    }
-}
-
-/// Logs the VU in (once) as its test user; the session lives in the VU's state.
-pub async fn session(vu: &mut Vu) -> Result<Session, BoxError> {
-    if let Some(s) = &vu.state::<VuState>().session {
-        return Ok(s.clone());
-    }
-    let fixture = vu.setup_data::<Fixture>();
+/// Logs the VU in as its test user, from this iteration's client address.
+pub async fn login(vu: &mut Vu, fixture: &Fixture) -> Result<Session, ApiError> {
     let (index, user) = fixture.user_for(vu.id());
-    let xff = fixture.forwarded_for(vu.id());
-    let logged = client::login(vu, &user.email, data::PASSWORD, xff.as_deref()).await?;
-    let s = Session {
+    let xff = fixture.forwarded_for(vu.id(), vu.iteration());
+    let logged = client::login(vu, &user.email, data::PASSWORD, xff.as_deref()).await;
+    vu.check("login returns tokens", logged.is_ok());
+    let logged = logged?;
+    Ok(Session {
         user: index,
         token: logged.tokens.access_token,
         refresh: logged.tokens.refresh_token,
         organization_id: user.organization_id.clone(),
         workspace_id: user.workspace_id.clone(),
-        gateway_id: user.gateway_id.clone(),
         forwarded_for: xff,
-    };
-    vu.state::<VuState>().session = Some(s.clone());
-    Ok(s)
+    })
 }
 
-/// Forgets the VU's session (after a logout).
-pub fn forget_session(vu: &mut Vu) {
-    vu.state::<VuState>().session = None;
+/// Logs the session out (its refresh token revoked with it).
+pub async fn logout(vu: &mut Vu, s: &Session) -> Result<(), ApiError> {
+    let out = client::logout(vu, s.auth(), Some(&s.refresh)).await;
+    vu.check("logout succeeds", out.is_ok());
+    out
 }
 
 /// A fresh number for names this VU generates.

@@ -6,13 +6,16 @@
 //!
 //! Each suite is a `#[tokio::test]` in `tests/<suite>.rs` behind its cargo feature:
 //! `cargo test --features smoke` runs the 30-second smoke suite. `LOADTEST_TIME_SCALE` shrinks
-//! every duration (same shape), `LOADTEST_ENV` picks an environment from `environments.toml`.
+//! every stage (same shape, same per-VU pace), `LOADTEST_ENV` picks an environment from
+//! `environments.toml` (default `mock`, the embedded mock).
 //!
 //! Where things are:
 //! - [`client`]: one typed call per endpoint, custom metrics, 429 handling.
 //! - [`model`]: request and response types.
 //! - [`data`]: generated users, agents, pipelines.
-//! - [`fixture`]: setup (test users, workspaces, gateways), the ledger, teardown, VU sessions.
+//! - [`fixture`]: setup (test users, each with an organisation and a workspace), the ledger,
+//!   per-iteration login and logout.
+//! - [`teardown`]: the ledger's deletes and a sweep of every test organisation, on any target.
 //! - [`suites`]: the seven shapes and mixes.
 //! - [`config`]: environments and thresholds from `environments.toml`.
 //! - [`run`](mod@run): the runner tying it together.
@@ -24,6 +27,7 @@ pub mod fixture;
 pub mod model;
 pub mod run;
 pub mod suites;
+pub mod teardown;
 
 pub use run::{RunOptions, SuiteRun, run, run_with};
 pub use suites::Suite;

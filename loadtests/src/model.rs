@@ -57,6 +57,7 @@ pub struct LoggedIn {
 #[serde(rename_all = "camelCase")]
 pub struct Workspace {
     pub id: String,
+    #[serde(default)]
     pub name: String,
     #[serde(default)]
     pub organization_id: String,
@@ -67,6 +68,11 @@ pub struct Gateway {
     pub id: String,
     pub api_url: String,
     pub status: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct GatewayList {
+    pub gateways: Vec<Gateway>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -91,6 +97,8 @@ pub struct AgentUpdate {
     pub status: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -99,6 +107,8 @@ pub struct Agent {
     pub organization_id: String,
     pub workspace_id: String,
     pub name: String,
+    #[serde(default)]
+    pub description: String,
     pub agent_type: String,
     pub status: String,
 }
@@ -133,6 +143,8 @@ pub struct Pipeline {
     pub id: String,
     pub organization_id: String,
     pub name: String,
+    #[serde(default)]
+    pub description: String,
     pub pattern: String,
     pub status: String,
 }

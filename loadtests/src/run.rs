@@ -7,9 +7,14 @@ use harness::prelude::*;
 use mock_server::{KaizenMock, MockConfig, RunningMock};
 
 use crate::client::metric;
-use crate::config::Config;
-use crate::fixture::{self, Fixture};
-use crate::{Error, Suite};
+use crate::config::{Config, DEFAULT_ENV};
+use crate::{Error, Suite, fixture, teardown};
+
+/// How long the target has to answer `GET /health` before any load.
+const PREFLIGHT: Duration = Duration::from_secs(5);
+/// Setup (up to 50 registrations, each ≈ 300 ms of password hashing on the real server) and
+/// teardown (a sweep of every test user's organisation) get this long; not time-scaled.
+const HOOK_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Options beyond the environment: for tests of the suites themselves.
 #[derive(Debug, Clone, Default)]
@@ -22,7 +27,7 @@ pub struct RunOptions {
     pub time_scale: Option<f64>,
     /// Overrides `BASE_URL` and the environment's base URL.
     pub base_url: Option<String>,
-    /// Overrides the environment's `distinct_forwarded_for`.
+    /// Overrides the environment's `distinct_forwarded_for` (one client address per iteration).
     pub distinct_forwarded_for: Option<bool>,
 }
 
@@ -53,7 +58,7 @@ impl SuiteRun {
     }
 }
 
-/// Runs a suite in the environment named by `LOADTEST_ENV` (default development).
+/// Runs a suite in the environment named by `LOADTEST_ENV` (default `mock`).
 pub async fn run(suite: Suite) -> Result<SuiteRun, Error> {
     run_with(suite, RunOptions::default()).await
 }
@@ -63,13 +68,19 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
     let env_name = std::env::var("LOADTEST_ENV")
         .ok()
         .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| "development".into());
+        .unwrap_or_else(|| DEFAULT_ENV.into());
     let env = config.environment(&env_name)?.clone();
     let base_url = options
         .base_url
         .clone()
         .or_else(|| std::env::var("BASE_URL").ok().filter(|v| !v.is_empty()))
         .unwrap_or(env.base_url.clone());
+    if base_url.contains(".invalid") {
+        return Err(Error::Config(format!(
+            "environment {env_name:?} has the placeholder URL {base_url:?}: set BASE_URL to the \
+             server to load, or give the environment a real base_url (LOADTEST_CONFIG)"
+        )));
+    }
     let mock = if base_url.is_empty() {
         let m = KaizenMock::new(options.mock.clone().unwrap_or_default());
         Some(RunningMock::start(
@@ -81,11 +92,6 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
         None
     };
     let base_url = mock.as_ref().map_or(base_url, RunningMock::url);
-    let gateway_url = if env.gateway_url.is_empty() {
-        format!("{base_url}/gateway-stub")
-    } else {
-        env.gateway_url.clone()
-    };
     let users = suite.test_users();
     let xff = options
         .distinct_forwarded_for
@@ -93,6 +99,9 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
 
     let mut test = Test::new(format!("kaizen {suite} ({env_name})"))
         .base_url(base_url)
+        .preflight("/health", PREFLIGHT)
+        .setup_timeout(HOOK_TIMEOUT)
+        .teardown_timeout(HOOK_TIMEOUT)
         .scenario(suite.scenario())
         .metric(metric::LOGIN_DURATION, MetricKind::Trend)
         .metric(metric::LOGOUT_DURATION, MetricKind::Trend)
@@ -103,14 +112,16 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
         .metric(metric::API_ERRORS, MetricKind::Counter)
         .metric(metric::RATE_LIMITED, MetricKind::Counter)
         .metric(metric::SUCCESS_RATE, MetricKind::Rate)
-        .setup(move |vu| {
-            Box::pin(async move { fixture::setup(vu, users, &gateway_url, xff).await })
-        })
-        .teardown(|vu, f: Option<std::sync::Arc<Fixture>>| Box::pin(fixture::teardown(vu, f)));
-    for (metric, expressions) in config.thresholds(suite.name(), &env_name) {
-        for e in expressions {
-            test = test.threshold(metric.clone(), e);
-        }
+        .setup(move |vu| Box::pin(fixture::setup(vu, users, xff)))
+        .teardown(|vu, f| Box::pin(teardown::teardown(vu, f)));
+    for t in config.thresholds(suite.name(), &env_name) {
+        let th = Threshold::new(t.expression);
+        let th = if t.allow_no_data {
+            th.allow_no_data()
+        } else {
+            th
+        };
+        test = test.threshold(t.metric, th);
     }
     for (metric, t) in options.extra_thresholds {
         test = test.threshold(metric, t);

@@ -98,7 +98,9 @@ impl Executor {
         self.plan().last().map(|s| s.offset).unwrap_or_default()
     }
 
-    /// The same executor with every duration multiplied by `factor` (`LOADTEST_TIME_SCALE`).
+    /// The same executor with its schedule (stages, durations) multiplied by `factor`
+    /// (`LOADTEST_TIME_SCALE`). `graceful_ramp_down` bounds an iteration, whose think times are
+    /// not scaled, so it is not scaled either.
     pub fn scaled(&self, factor: f64) -> Executor {
         let s = |d: Duration| d.mul_f64(factor);
         match self {
@@ -112,7 +114,6 @@ impl Executor {
                     .iter()
                     .map(|st| Stage::new(s(st.duration), st.target))
                     .collect(),
-                graceful_ramp_down: s(e.graceful_ramp_down),
                 ..e.clone()
             }),
             Executor::ConstantArrivalRate(e) => {

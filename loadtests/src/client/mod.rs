@@ -1,17 +1,17 @@
-//! The Kaizen Studio client: one typed call per endpoint, on a harness VU. Every call is tagged
-//! with a templated `name`, feeds the suite's custom metrics and turns surprises into
-//! [`ApiError`]s. A 429 is counted as `rate_limited` and the VU waits out `Retry-After`.
+//! The Kaizen Studio client: one typed call per endpoint, on a harness VU. Each endpoint is
+//! described once ([`Endpoint`]: method, path template, expected status, metric family); its
+//! `name` tag is the template, so ids never reach the tags. Every call feeds the suite's custom
+//! metrics and turns surprises into [`ApiError`]s. A 429 is counted as `rate_limited` and the
+//! VU waits out `Retry-After` (at most [`MAX_RETRY_AFTER`]).
 
 use std::time::Duration;
 
-use harness::prelude::{Method, Response, Vu};
+use harness::prelude::{Expected, Method, Response, Vu};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::model::*;
-
-mod resources;
-pub use resources::*;
+mod endpoints;
+pub use endpoints::*;
 
 /// Custom metric names of the original suite.
 pub mod metric {
@@ -26,6 +26,11 @@ pub mod metric {
     pub const SUCCESS_RATE: &str = "success_rate";
 }
 
+/// The longest `Retry-After` a VU honours: the real API's windows are one minute long, so a
+/// larger value is a misbehaving server, not a reason to stall a run for an hour. Not
+/// time-scaled: a scaled run must not hammer a rate-limited server.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
 /// How a call went wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -35,11 +40,8 @@ pub enum ApiError {
         status: u16,
         body: String,
     },
-    #[error("{call}: rate limited, retried after {retry_after} s")]
-    RateLimited {
-        call: &'static str,
-        retry_after: u64,
-    },
+    #[error("{call}: rate limited (429); waited {waited} s as Retry-After asked")]
+    RateLimited { call: &'static str, waited: u64 },
     #[error("{call}: {kind}: {message}")]
     Transport {
         call: &'static str,
@@ -50,6 +52,25 @@ pub enum ApiError {
     Decode { call: &'static str, message: String },
 }
 
+impl ApiError {
+    /// Whether trying again later may succeed: a 5xx, a dropped connection, a timeout, a 429.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ApiError::Status { status, .. } => *status >= 500,
+            ApiError::RateLimited { .. } => true,
+            ApiError::Transport { kind, .. } => {
+                matches!(*kind, "reset" | "timeout" | "connect" | "body")
+            }
+            ApiError::Decode { .. } => false,
+        }
+    }
+
+    /// Whether the server said the token is not (or no longer) valid.
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, ApiError::Status { status: 401, .. })
+    }
+}
+
 /// Who is calling: an access token, and optionally the client address to present.
 #[derive(Debug, Clone, Copy)]
 pub struct Auth<'a> {
@@ -58,8 +79,9 @@ pub struct Auth<'a> {
 }
 
 /// Which custom trend a call feeds, and which error counter.
-#[derive(Clone, Copy)]
-pub(super) enum Family {
+#[derive(Debug, Clone, Copy)]
+pub enum Family {
+    /// Auth calls count failures in `auth_errors`; some feed a trend.
     Auth(Option<&'static str>),
     Agent,
     Pipeline,
@@ -67,76 +89,173 @@ pub(super) enum Family {
     Other,
 }
 
-pub(super) struct Call<'a, B: Serialize + ?Sized> {
-    method: Method,
-    path: String,
-    name: &'static str,
-    expect: u16,
-    auth: Option<&'a str>,
-    forwarded_for: Option<&'a str>,
-    body: Option<&'a B>,
-    family: Family,
+impl Family {
+    fn trend(self) -> Option<&'static str> {
+        match self {
+            Family::Auth(t) => t,
+            Family::Agent => Some(metric::AGENT_CRUD_DURATION),
+            Family::Pipeline => Some(metric::PIPELINE_CRUD_DURATION),
+            Family::Deployment => Some(metric::DEPLOYMENT_DURATION),
+            Family::Other => None,
+        }
+    }
 }
 
-pub(super) async fn send<B: Serialize + ?Sized>(
-    vu: &mut Vu,
-    c: Call<'_, B>,
-) -> Result<Response, ApiError> {
-    let mut rb = vu.request(c.method, &c.path).name(c.name).expect(c.expect);
-    if let Some(t) = c.auth {
-        rb = rb.bearer(t);
-    }
-    if let Some(ip) = c.forwarded_for {
-        rb = rb.header("x-forwarded-for", ip);
-    }
-    if let Some(b) = c.body {
-        rb = rb.json(b);
-    }
-    let res = rb.send().await;
-    let trend = match c.family {
-        Family::Auth(t) => t,
-        Family::Agent => Some(metric::AGENT_CRUD_DURATION),
-        Family::Pipeline => Some(metric::PIPELINE_CRUD_DURATION),
-        Family::Deployment => Some(metric::DEPLOYMENT_DURATION),
-        Family::Other => None,
+/// One endpoint of the API, described once.
+#[derive(Debug)]
+pub struct Endpoint {
+    pub method: Method,
+    /// The path, with `{id}` where an id goes.
+    pub template: &'static str,
+    /// `METHOD template`: the `name` tag of every request to it.
+    pub name: &'static str,
+    /// The statuses that mean success.
+    pub expect: &'static [u16],
+    pub family: Family,
+}
+
+/// `endpoint!(GET "/api/v1/agents/{id}" => [200], Family::Agent)`.
+macro_rules! endpoint {
+    ($method:ident $template:literal => $expect:expr, $family:expr) => {
+        $crate::client::Endpoint {
+            method: harness::prelude::Method::$method,
+            template: $template,
+            name: concat!(stringify!($method), " ", $template),
+            expect: &$expect,
+            family: $family,
+        }
     };
-    if let (Some(t), None) = (trend, res.error) {
-        vu.trend_time(t, res.duration);
+}
+pub(crate) use endpoint;
+
+impl Endpoint {
+    /// A call to this endpoint, to be completed with an id, auth, query and body.
+    pub fn call(&'static self) -> Call<'static> {
+        Call {
+            ep: self,
+            path: self.template.to_string(),
+            auth: None,
+            forwarded_for: None,
+            body: None,
+        }
     }
-    vu.rate(metric::SUCCESS_RATE, res.expected_response);
-    if res.status == 429 {
-        vu.counter(metric::RATE_LIMITED, 1.0);
-        let retry_after = res
-            .header("retry-after")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(1u64);
-        // Honour the server's instruction in real time: scaling it down would hammer.
-        tokio::time::sleep(Duration::from_secs(retry_after)).await;
-        return Err(ApiError::RateLimited {
-            call: c.name,
-            retry_after,
-        });
+}
+
+/// A call being built.
+#[must_use = "a call does nothing until .send(vu) or .fetch(vu)"]
+pub struct Call<'a> {
+    ep: &'static Endpoint,
+    path: String,
+    auth: Option<&'a str>,
+    forwarded_for: Option<&'a str>,
+    body: Option<Vec<u8>>,
+}
+
+impl<'a> Call<'a> {
+    /// Puts `id` where the template says `{id}`.
+    pub fn id(mut self, id: &str) -> Self {
+        self.path = self.path.replace("{id}", id);
+        self
     }
-    if res.expected_response {
-        return Ok(res);
+
+    /// Appends a query string (`limit=20&offset=0`).
+    pub fn query(mut self, query: &str) -> Self {
+        self.path.push('?');
+        self.path.push_str(query);
+        self
     }
-    let counter = if matches!(c.family, Family::Auth(_)) {
-        metric::AUTH_ERRORS
-    } else {
-        metric::API_ERRORS
-    };
-    vu.counter(counter, 1.0);
-    match res.error {
-        Some(kind) => Err(ApiError::Transport {
-            call: c.name,
-            kind: kind.as_str(),
-            message: res.error_message.unwrap_or_default(),
-        }),
-        None => Err(ApiError::Status {
-            call: c.name,
-            status: res.status,
-            body: truncate(res.text()),
-        }),
+
+    pub fn auth<'b>(self, auth: Auth<'b>) -> Call<'b>
+    where
+        'a: 'b,
+    {
+        Call {
+            auth: Some(auth.token),
+            forwarded_for: auth.forwarded_for,
+            ..self
+        }
+    }
+
+    /// The client address to present (`X-Forwarded-For`), for servers that rate-limit by it.
+    pub fn from<'b>(self, forwarded_for: Option<&'b str>) -> Call<'b>
+    where
+        'a: 'b,
+    {
+        Call {
+            forwarded_for,
+            ..self
+        }
+    }
+
+    pub fn json(mut self, body: &(impl Serialize + ?Sized)) -> Self {
+        self.body = Some(serde_json::to_vec(body).unwrap_or_default());
+        self
+    }
+
+    /// Sends and decodes the body as `T`.
+    pub async fn fetch<T: DeserializeOwned>(self, vu: &mut Vu) -> Result<T, ApiError> {
+        let name = self.ep.name;
+        let res = self.send(vu).await?;
+        res.json().map_err(|e| ApiError::Decode {
+            call: name,
+            message: e.to_string(),
+        })
+    }
+
+    /// Sends, feeds the metrics, and returns the response when its status was expected.
+    pub async fn send(self, vu: &mut Vu) -> Result<Response, ApiError> {
+        let ep = self.ep;
+        let mut rb = vu
+            .request(ep.method.clone(), &self.path)
+            .name(ep.name)
+            .expect(Expected::Set(ep.expect.to_vec()));
+        if let Some(t) = self.auth {
+            rb = rb.bearer(t);
+        }
+        if let Some(ip) = self.forwarded_for {
+            rb = rb.header("x-forwarded-for", ip);
+        }
+        if let Some(b) = self.body {
+            rb = rb.header("content-type", "application/json").body(b);
+        }
+        let res = rb.send().await;
+        if let (Some(t), None) = (ep.family.trend(), res.error) {
+            vu.trend_time(t, res.duration);
+        }
+        vu.rate(metric::SUCCESS_RATE, res.expected_response);
+        if res.status == 429 {
+            vu.counter(metric::RATE_LIMITED, 1.0);
+            let asked = res
+                .header("retry-after")
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .unwrap_or(1);
+            let wait = Duration::from_secs(asked).min(MAX_RETRY_AFTER);
+            tokio::time::sleep(wait).await;
+            return Err(ApiError::RateLimited {
+                call: ep.name,
+                waited: wait.as_secs(),
+            });
+        }
+        if res.expected_response {
+            return Ok(res);
+        }
+        let counter = match ep.family {
+            Family::Auth(_) => metric::AUTH_ERRORS,
+            _ => metric::API_ERRORS,
+        };
+        vu.counter(counter, 1.0);
+        Err(match res.error {
+            Some(kind) => ApiError::Transport {
+                call: ep.name,
+                kind: kind.as_str(),
+                message: res.error_message.unwrap_or_default(),
+            },
+            None => ApiError::Status {
+                call: ep.name,
+                status: res.status,
+                body: truncate(res.text()),
+            },
+        })
     }
 }
 
@@ -150,175 +269,4 @@ fn truncate(mut s: String) -> String {
         s.push('…');
     }
     s
-}
-
-pub(super) fn decode<T: DeserializeOwned>(
-    call: &'static str,
-    res: &Response,
-) -> Result<T, ApiError> {
-    res.json().map_err(|e| ApiError::Decode {
-        call,
-        message: e.to_string(),
-    })
-}
-
-pub(super) const NO_BODY: Option<&()> = None;
-
-pub(super) fn call<'a, B: Serialize + ?Sized>(
-    method: Method,
-    path: String,
-    name: &'static str,
-    expect: u16,
-    auth: Option<Auth<'a>>,
-    body: Option<&'a B>,
-    family: Family,
-) -> Call<'a, B> {
-    Call {
-        method,
-        path,
-        name,
-        expect,
-        auth: auth.map(|a| a.token),
-        forwarded_for: auth.and_then(|a| a.forwarded_for),
-        body,
-        family,
-    }
-}
-
-pub async fn health(vu: &mut Vu) -> Result<Health, ApiError> {
-    let res = send(
-        vu,
-        call(
-            Method::GET,
-            "/health".into(),
-            "GET /health",
-            200,
-            None,
-            NO_BODY,
-            Family::Other,
-        ),
-    )
-    .await?;
-    decode("GET /health", &res)
-}
-
-pub async fn register(
-    vu: &mut Vu,
-    user: &NewUser,
-    forwarded_for: Option<&str>,
-) -> Result<Registered, ApiError> {
-    const N: &str = "POST /api/v1/auth/register";
-    let mut c = call(
-        Method::POST,
-        "/api/v1/auth/register".into(),
-        N,
-        201,
-        None,
-        Some(user),
-        Family::Auth(None),
-    );
-    c.forwarded_for = forwarded_for;
-    let res = send(vu, c).await?;
-    decode(N, &res)
-}
-
-pub async fn login(
-    vu: &mut Vu,
-    email: &str,
-    password: &str,
-    forwarded_for: Option<&str>,
-) -> Result<LoggedIn, ApiError> {
-    const N: &str = "POST /api/v1/auth/login";
-    let body = serde_json::json!({ "email": email, "password": password });
-    let mut c = call(
-        Method::POST,
-        "/api/v1/auth/login".into(),
-        N,
-        200,
-        None,
-        Some(&body),
-        Family::Auth(Some(metric::LOGIN_DURATION)),
-    );
-    c.forwarded_for = forwarded_for;
-    let res = send(vu, c).await?;
-    decode(N, &res)
-}
-
-pub async fn me(vu: &mut Vu, auth: Auth<'_>) -> Result<User, ApiError> {
-    const N: &str = "GET /api/v1/auth/me";
-    let res = send(
-        vu,
-        call(
-            Method::GET,
-            "/api/v1/auth/me".into(),
-            N,
-            200,
-            Some(auth),
-            NO_BODY,
-            Family::Auth(None),
-        ),
-    )
-    .await?;
-    decode(N, &res)
-}
-
-/// `GET /auth/me` with a token that must have been revoked: succeeds when the server says 401.
-pub async fn me_is_rejected(vu: &mut Vu, auth: Auth<'_>) -> Result<(), ApiError> {
-    const N: &str = "GET /api/v1/auth/me";
-    send(
-        vu,
-        call(
-            Method::GET,
-            "/api/v1/auth/me".into(),
-            N,
-            401,
-            Some(auth),
-            NO_BODY,
-            Family::Auth(None),
-        ),
-    )
-    .await
-    .map(|_| ())
-}
-
-pub async fn refresh(
-    vu: &mut Vu,
-    refresh_token: &str,
-    forwarded_for: Option<&str>,
-) -> Result<Tokens, ApiError> {
-    const N: &str = "POST /api/v1/auth/refresh";
-    let body = serde_json::json!({ "refresh_token": refresh_token });
-    let mut c = call(
-        Method::POST,
-        "/api/v1/auth/refresh".into(),
-        N,
-        200,
-        None,
-        Some(&body),
-        Family::Auth(None),
-    );
-    c.forwarded_for = forwarded_for;
-    let res = send(vu, c).await?;
-    decode(N, &res)
-}
-
-pub async fn logout(
-    vu: &mut Vu,
-    auth: Auth<'_>,
-    refresh_token: Option<&str>,
-) -> Result<(), ApiError> {
-    let body = match refresh_token {
-        Some(r) => serde_json::json!({ "refresh_token": r }),
-        None => serde_json::json!({}),
-    };
-    let c = call(
-        Method::POST,
-        "/api/v1/auth/logout".into(),
-        "POST /api/v1/auth/logout",
-        200,
-        Some(auth),
-        Some(&body),
-        Family::Auth(Some(metric::LOGOUT_DURATION)),
-    );
-    send(vu, c).await.map(|_| ())
 }

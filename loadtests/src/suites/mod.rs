@@ -2,6 +2,7 @@
 
 mod auth;
 mod crud;
+pub mod flow;
 pub mod ops;
 mod smoke;
 mod soak;
@@ -60,12 +61,16 @@ impl Suite {
         }
     }
 
-    /// How many test users setup registers (each with a workspace and a gateway).
+    /// How many test users setup registers (each in its own organisation, with a workspace):
+    /// the original's counts (auth: its five `loadtest` users; smoke: one, unused by the VUs,
+    /// which register their own).
     pub fn test_users(self) -> usize {
         match self {
             Suite::Smoke => 1,
-            Suite::Auth | Suite::Stress | Suite::Spike => 20,
-            Suite::Agents | Suite::Pipelines | Suite::Soak => 10,
+            Suite::Auth => 5,
+            Suite::Agents | Suite::Pipelines => 10,
+            Suite::Stress | Suite::Soak => 20,
+            Suite::Spike => 50,
         }
     }
 }
@@ -91,7 +96,7 @@ mod tests {
             (Suite::Auth, 50, 240),
             (Suite::Agents, 100, 960),
             (Suite::Pipelines, 100, 960),
-            (Suite::Stress, 500, 1200),
+            (Suite::Stress, 500, 1320),
             (Suite::Spike, 1000, 390),
             (Suite::Soak, 100, 2400),
         ];

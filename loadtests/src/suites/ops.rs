@@ -1,15 +1,15 @@
-//! The operations the suites mix: CRUD on agents or pipelines, with read-backs and checks, and
-//! the ledger kept up to date so teardown can clean up.
+//! The steps the suites mix: create, read, list, update and delete on agents or pipelines, with
+//! checks, the VU's own id list and the ledger kept up to date for teardown.
 
 use harness::prelude::*;
 use rand::Rng;
 
-use crate::client::{self, Auth};
+use crate::client::{self, ApiError};
 use crate::data;
 use crate::fixture::{Created, Fixture, Session, VuState, next};
 use crate::model::{AgentUpdate, PipelineUpdate};
 
-/// Agents or pipelines: the CRUD suites run the same mix on either.
+/// Agents or pipelines: the CRUD suites run the same steps on either.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resource {
     Agent,
@@ -32,8 +32,14 @@ impl Resource {
     }
 }
 
-/// Creates one, records it in the ledger and the VU's own list; returns its id.
-pub async fn create(vu: &mut Vu, s: &Session, r: Resource) -> Result<String, BoxError> {
+/// Creates one (the original's generated defaults), records it in the ledger and the VU's own
+/// list; returns its id.
+pub async fn create(
+    vu: &mut Vu,
+    f: &Fixture,
+    s: &Session,
+    r: Resource,
+) -> Result<String, ApiError> {
     let n = next(vu);
     let id = vu.id();
     let created = match r {
@@ -53,108 +59,104 @@ pub async fn create(vu: &mut Vu, s: &Session, r: Resource) -> Result<String, Box
     vu.check("created", created.is_ok());
     let (new_id, in_place) = created?;
     vu.check("created in the caller's workspace", in_place);
-    vu.setup_data::<Fixture>()
-        .ledger
-        .add(r.created(), &new_id, s.user);
+    f.ledger.add(r.created(), &new_id, s.user);
     r.own(vu.state::<VuState>()).push(new_id.clone());
     Ok(new_id)
 }
 
 /// Reads one back and checks it is the one asked for.
-pub async fn read(vu: &mut Vu, s: &Session, r: Resource, id: &str) -> Result<(), BoxError> {
+pub async fn read(vu: &mut Vu, s: &Session, r: Resource, id: &str) -> Result<(), ApiError> {
     let got = match r {
         Resource::Agent => client::get_agent(vu, s.auth(), id).await.map(|a| a.id),
         Resource::Pipeline => client::get_pipeline(vu, s.auth(), id).await.map(|p| p.id),
     };
     vu.check("reads back", got.as_deref().is_ok_and(|g| g == id));
-    got.map(|_| ()).map_err(Into::into)
+    got.map(|_| ())
 }
 
-/// Lists two pages of ten.
-pub async fn list_two_pages(vu: &mut Vu, s: &Session, r: Resource) -> Result<(), BoxError> {
-    for offset in [0, 10] {
-        let total = match r {
-            Resource::Agent => client::list_agents(vu, s.auth(), 10, offset)
+/// One page (1-based) of `limit`, as the original's `list(page, limit)`: offset
+/// `(page - 1) × limit` (the real API pages by limit and offset).
+pub async fn list_page(
+    vu: &mut Vu,
+    s: &Session,
+    r: Resource,
+    page: u32,
+    limit: u32,
+) -> Result<(), ApiError> {
+    let offset = (page.max(1) - 1) * limit;
+    let rows = match r {
+        Resource::Agent => client::list_agents(vu, s.auth(), limit, offset)
+            .await
+            .map(|l| l.records.len()),
+        Resource::Pipeline => {
+            client::list_pipelines(vu, s.auth(), &s.organization_id, limit, offset)
                 .await
-                .map(|l| (l.total, l.records.len())),
-            Resource::Pipeline => {
-                client::list_pipelines(vu, s.auth(), &s.organization_id, 10, offset)
-                    .await
-                    .map(|l| (l.total, l.data.len()))
-            }
-        };
-        vu.check(
-            "a page holds at most its limit",
-            total.as_ref().is_ok_and(|(t, n)| *t <= 10 && *n <= 10),
-        );
-        total?;
-    }
-    Ok(())
+                .map(|l| l.data.len())
+        }
+    };
+    vu.check(
+        "a page holds at most its limit",
+        rows.as_ref().is_ok_and(|n| *n <= limit as usize),
+    );
+    rows.map(|_| ())
 }
 
-/// Renames one of the VU's own (creating one if it has none), then reads it back.
-pub async fn update(vu: &mut Vu, s: &Session, r: Resource) -> Result<(), BoxError> {
-    let id = match pick_own(vu, r) {
-        Some(id) => id,
-        None => create(vu, s, r).await?,
-    };
-    let name = format!("lt-renamed-{}-{}", vu.id(), next(vu));
-    let renamed = match r {
+/// The original's update: an agent gets a new description, temperature U[0, 1) and max_tokens
+/// 1000–2999; a pipeline a new description and a status from draft, active, archived.
+pub async fn update(vu: &mut Vu, s: &Session, r: Resource, id: &str) -> Result<(), ApiError> {
+    let description = format!("Updated at {}", mock_server::domain::model::now_iso());
+    let applied = match r {
         Resource::Agent => {
             let u = AgentUpdate {
-                name: Some(name.clone()),
-                status: Some("active".into()),
+                description: Some(description.clone()),
+                temperature: Some(vu.rng().random_range(0.0..1.0)),
+                max_tokens: Some(vu.rng().random_range(1000..3000)),
                 ..AgentUpdate::default()
             };
-            client::update_agent(vu, s.auth(), &id, &u)
+            client::update_agent(vu, s.auth(), id, &u)
                 .await
-                .map(|a| a.name)
+                .map(|a| a.description)
         }
         Resource::Pipeline => {
+            let status = ["draft", "active", "archived"][vu.rng().random_range(0..3)];
             let u = PipelineUpdate {
-                name: Some(name.clone()),
-                status: Some("active".into()),
+                description: Some(description.clone()),
+                status: Some(status.into()),
                 ..PipelineUpdate::default()
             };
-            client::update_pipeline(vu, s.auth(), &id, &u)
+            client::update_pipeline(vu, s.auth(), id, &u)
                 .await
-                .map(|p| p.name)
+                .map(|p| p.description)
         }
     };
     vu.check(
         "update applies",
-        renamed.as_deref().is_ok_and(|n| n == name),
+        applied.as_deref().is_ok_and(|d| d == description),
     );
-    renamed?;
-    read(vu, s, r, &id).await
+    applied.map(|_| ())
 }
 
-/// Deletes one of the VU's own (creating one if it has none); the API archives it.
-pub async fn delete(vu: &mut Vu, s: &Session, r: Resource) -> Result<(), BoxError> {
-    let id = match r.own(vu.state::<VuState>()).pop() {
-        Some(id) => id,
-        None => {
-            let id = create(vu, s, r).await?;
-            r.own(vu.state::<VuState>()).retain(|x| *x != id);
-            id
-        }
-    };
-    delete_id(vu, s, r, &id).await
-}
-
-pub async fn delete_id(vu: &mut Vu, s: &Session, r: Resource, id: &str) -> Result<(), BoxError> {
+/// Deletes one (the API archives it) and forgets it.
+pub async fn delete(
+    vu: &mut Vu,
+    f: &Fixture,
+    s: &Session,
+    r: Resource,
+    id: &str,
+) -> Result<(), ApiError> {
     let done = match r {
         Resource::Agent => client::delete_agent(vu, s.auth(), id).await,
         Resource::Pipeline => client::delete_pipeline(vu, s.auth(), id).await,
     };
     vu.check("deleted", done.is_ok());
     done?;
-    vu.setup_data::<Fixture>().ledger.remove(r.created(), id);
+    f.ledger.remove(r.created(), id);
     r.own(vu.state::<VuState>()).retain(|x| x != id);
     Ok(())
 }
 
-fn pick_own(vu: &mut Vu, r: Resource) -> Option<String> {
+/// A uniformly random id of the VU's own, if it has any.
+pub fn pick_own(vu: &mut Vu, r: Resource) -> Option<String> {
     let n = r.own(vu.state::<VuState>()).len();
     if n == 0 {
         return None;
@@ -163,32 +165,7 @@ fn pick_own(vu: &mut Vu, r: Resource) -> Option<String> {
     r.own(vu.state::<VuState>()).get(i).cloned()
 }
 
-/// The CRUD mix: create 30 % (then read), list 40 % (two pages), update 20 % (then read),
-/// delete 10 %.
-pub async fn crud_mix(vu: &mut Vu, s: &Session, r: Resource) -> Result<(), BoxError> {
-    let roll = vu.rng().random_range(0..100);
-    match roll {
-        0..30 => {
-            let id = create(vu, s, r).await?;
-            read(vu, s, r, &id).await
-        }
-        30..70 => list_two_pages(vu, s, r).await,
-        70..90 => update(vu, s, r).await,
-        _ => delete(vu, s, r).await,
-    }
-}
-
-/// `me` and the metrics summary, as the monitoring steps do.
-pub async fn me_and_metrics(vu: &mut Vu, auth: Auth<'_>) -> Result<(), BoxError> {
-    let me = client::me(vu, auth).await;
-    vu.check("me answers", me.is_ok());
-    me?;
-    let m = client::metrics_summary(vu, auth).await;
-    vu.check(
-        "metrics summary answers",
-        m.as_ref()
-            .is_ok_and(|m| (0.0..=1.0).contains(&m.error_rate)),
-    );
-    m?;
-    Ok(())
+/// The VU's newest own id (the original deletes last-in, first-out).
+pub fn newest_own(vu: &mut Vu, r: Resource) -> Option<String> {
+    r.own(vu.state::<VuState>()).last().cloned()
 }

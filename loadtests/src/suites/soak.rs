@@ -1,14 +1,17 @@
-//! soak — 100 VUs for 30 m (5 m ramps): each iteration logs in, runs 1–2 journeys (agent
-//! lifecycle, pipeline lifecycle, monitoring, deployment) and logs out.
+//! soak — 100 VUs for 30 m (5 m ramps either side), logging in and out every iteration, with one
+//! or two workflows drawn uniformly from three, each followed by 3–5 s: an agent's life (list,
+//! create, read, update, delete), the same for a pipeline, and monitoring (me, metrics summary,
+//! agents, pipelines). A failed step skips what depends on it; logout always runs.
 
+use futures::future::BoxFuture;
 use harness::prelude::*;
 use rand::Rng;
 
+use super::flow::{Outcome, Pacing, logged_in, pause};
 use super::m;
-use super::ops::{Resource, create, delete_id, list_two_pages, me_and_metrics, read, update};
+use super::ops::{self, Resource};
 use crate::client;
-use crate::data;
-use crate::fixture::{Created, Fixture, Session, VuState};
+use crate::fixture::{Fixture, Session};
 
 pub fn shape() -> RampingVus {
     RampingVus::new(
@@ -21,95 +24,61 @@ pub fn shape() -> RampingVus {
     )
 }
 
-pub fn iteration(vu: &mut Vu) -> futures::future::BoxFuture<'_, Result<(), BoxError>> {
-    Box::pin(async move {
-        let fixture = vu.setup_data::<Fixture>();
-        let (index, user) = fixture.user_for(vu.id());
-        let xff = fixture.forwarded_for(vu.id());
-        let logged = client::login(vu, &user.email, data::PASSWORD, xff.as_deref()).await;
-        vu.check("login returns tokens", logged.is_ok());
-        let logged = logged?;
-        let s = Session {
-            user: index,
-            token: logged.tokens.access_token,
-            refresh: logged.tokens.refresh_token,
-            organization_id: user.organization_id.clone(),
-            workspace_id: user.workspace_id.clone(),
-            gateway_id: user.gateway_id.clone(),
-            forwarded_for: xff,
-        };
-        let journeys = vu.rng().random_range(1..=2);
-        for _ in 0..journeys {
-            match vu.rng().random_range(0..4) {
-                0 => lifecycle(vu, &s, Resource::Agent).await?,
-                1 => lifecycle(vu, &s, Resource::Pipeline).await?,
-                2 => monitoring(vu, &s).await?,
-                _ => deployment(vu, &s).await?,
-            }
-            vu.think(secs(2), secs(5)).await;
+const PACING: Pacing = Pacing {
+    after_login: (1.0, 2.0),
+    login_failed: (2.0, 4.0),
+    after_logout: (2.0, 4.0),
+};
+
+pub fn iteration(vu: &mut Vu) -> BoxFuture<'_, Result<(), BoxError>> {
+    Box::pin(logged_in(vu, PACING, |vu, f, s, o| {
+        Box::pin(workflows(vu, f, s, o))
+    }))
+}
+
+async fn workflows(vu: &mut Vu, f: &Fixture, s: &Session, o: &mut Outcome) {
+    let count = vu.rng().random_range(1..=2);
+    for _ in 0..count {
+        match vu.rng().random_range(0..3) {
+            0 => life(vu, f, s, o, Resource::Agent).await,
+            1 => life(vu, f, s, o, Resource::Pipeline).await,
+            _ => monitoring(vu, s, o).await,
         }
-        let out = client::logout(vu, s.auth(), Some(&s.refresh)).await;
-        vu.check("logout succeeds", out.is_ok());
-        out?;
-        Ok(())
-    })
+        pause(vu, (3.0, 5.0)).await;
+    }
 }
 
-/// List, create, get, update, delete.
-async fn lifecycle(vu: &mut Vu, s: &Session, r: Resource) -> Result<(), BoxError> {
-    vu.set_group(Some(if r == Resource::Agent {
-        "agent lifecycle"
-    } else {
-        "pipeline lifecycle"
-    }));
-    list_two_pages(vu, s, r).await?;
-    let id = create(vu, s, r).await?;
-    read(vu, s, r, &id).await?;
-    update(vu, s, r).await?;
-    delete_id(vu, s, r, &id).await?;
-    vu.set_group(None);
-    Ok(())
+/// List → 2–4 s, create → 2–3 s; with its id: read → 1–2 s, update → 2–3 s, delete → 1–2 s.
+async fn life(vu: &mut Vu, f: &Fixture, s: &Session, o: &mut Outcome, r: Resource) {
+    o.note(ops::list_page(vu, s, r, 1, 20).await);
+    pause(vu, (2.0, 4.0)).await;
+    let id = ops::create(vu, f, s, r).await;
+    pause(vu, (2.0, 3.0)).await;
+    let Some(id) = o.note(id) else { return };
+    o.note(ops::read(vu, s, r, &id).await);
+    pause(vu, (1.0, 2.0)).await;
+    o.note(ops::update(vu, s, r, &id).await);
+    pause(vu, (2.0, 3.0)).await;
+    o.note(ops::delete(vu, f, s, r, &id).await);
+    pause(vu, (1.0, 2.0)).await;
 }
 
-/// Me, metrics, both lists.
-async fn monitoring(vu: &mut Vu, s: &Session) -> Result<(), BoxError> {
-    vu.set_group(Some("monitoring"));
-    me_and_metrics(vu, s.auth()).await?;
-    let agents = client::list_agents(vu, s.auth(), 10, 0).await;
-    vu.check("agents list answers", agents.is_ok());
-    agents?;
-    let pipes = client::list_pipelines(vu, s.auth(), &s.organization_id, 10, 0).await;
-    vu.check("pipelines list answers", pipes.is_ok());
-    pipes?;
-    vu.set_group(None);
-    Ok(())
-}
-
-/// Create an agent, deploy it through the test user's gateway, list deployments; then archive
-/// the agent, which stops its deployment (the API has no deployment delete).
-async fn deployment(vu: &mut Vu, s: &Session) -> Result<(), BoxError> {
-    vu.set_group(Some("deployment"));
-    let agent = create(vu, s, Resource::Agent).await?;
-    let d = client::create_deployment(vu, s.auth(), &agent, &s.gateway_id).await;
+/// me → 1–2 s, metrics summary → 2–3 s, agents (10) → 1–2 s, pipelines (10) → 1–2 s.
+async fn monitoring(vu: &mut Vu, s: &Session, o: &mut Outcome) {
+    let me = client::me(vu, s.auth()).await;
+    vu.check("me answers", me.is_ok());
+    o.note(me);
+    pause(vu, (1.0, 2.0)).await;
+    let m = client::metrics_summary(vu, s.auth()).await;
     vu.check(
-        "deployment is active",
-        d.as_ref().is_ok_and(|d| d.status == "active"),
+        "metrics summary answers",
+        m.as_ref()
+            .is_ok_and(|m| (0.0..=1.0).contains(&m.error_rate)),
     );
-    let d = d?;
-    let ledger = &vu.setup_data::<Fixture>().ledger;
-    ledger.add(Created::Deployment, &d.id, s.user);
-    let list = client::list_deployments(vu, s.auth()).await;
-    vu.check(
-        "deployment is listed",
-        list.as_ref()
-            .is_ok_and(|l| l.deployments.iter().any(|x| x.id == d.id)),
-    );
-    list?;
-    delete_id(vu, s, Resource::Agent, &agent).await?;
-    vu.setup_data::<Fixture>()
-        .ledger
-        .remove(Created::Deployment, &d.id);
-    vu.state::<VuState>().agents.retain(|a| *a != agent);
-    vu.set_group(None);
-    Ok(())
+    o.note(m);
+    pause(vu, (2.0, 3.0)).await;
+    o.note(ops::list_page(vu, s, Resource::Agent, 1, 10).await);
+    pause(vu, (1.0, 2.0)).await;
+    o.note(ops::list_page(vu, s, Resource::Pipeline, 1, 10).await);
+    pause(vu, (1.0, 2.0)).await;
 }

@@ -1,13 +1,15 @@
-//! spike — 20 → 1000 VUs in 30 s, hold 2 m, back to 20, recover: 50 % list agents, 30 % list
-//! pipelines, 15 % metrics summary, 5 % create agent.
+//! spike — 20 VUs, then 1,000 for 2 m, then back to 20: log in, one operation (50 % list agents,
+//! 30 % list pipelines, 15 % metrics summary, 5 % create an agent and read it back), log out.
 
+use futures::future::BoxFuture;
 use harness::prelude::*;
 use rand::Rng;
 
+use super::flow::{Outcome, Pacing, logged_in, pause};
 use super::m;
-use super::ops::{Resource, create};
+use super::ops::{self, Resource};
 use crate::client;
-use crate::fixture::session;
+use crate::fixture::{Fixture, Session};
 
 pub fn shape() -> RampingVus {
     RampingVus::new(
@@ -23,30 +25,37 @@ pub fn shape() -> RampingVus {
     )
 }
 
-pub fn iteration(vu: &mut Vu) -> futures::future::BoxFuture<'_, Result<(), BoxError>> {
-    Box::pin(async move {
-        let s = session(vu).await?;
-        match vu.rng().random_range(0..100) {
-            0..50 => {
-                let r = client::list_agents(vu, s.auth(), 10, 0).await;
-                vu.check("agents list answers", r.is_ok());
-                r?;
-            }
-            50..80 => {
-                let r = client::list_pipelines(vu, s.auth(), &s.organization_id, 10, 0).await;
-                vu.check("pipelines list answers", r.is_ok());
-                r?;
-            }
-            80..95 => {
-                let r = client::metrics_summary(vu, s.auth()).await;
-                vu.check("metrics summary answers", r.is_ok());
-                r?;
-            }
-            _ => {
-                create(vu, &s, Resource::Agent).await?;
-            }
+const PACING: Pacing = Pacing {
+    after_login: (0.1, 0.3),
+    login_failed: (0.5, 1.0),
+    after_logout: (0.1, 0.3),
+};
+
+pub fn iteration(vu: &mut Vu) -> BoxFuture<'_, Result<(), BoxError>> {
+    Box::pin(logged_in(vu, PACING, |vu, f, s, o| {
+        Box::pin(operation(vu, f, s, o))
+    }))
+}
+
+async fn operation(vu: &mut Vu, f: &Fixture, s: &Session, o: &mut Outcome) {
+    let roll: f64 = vu.rng().random();
+    if roll < 0.50 {
+        o.note(ops::list_page(vu, s, Resource::Agent, 1, 20).await);
+        pause(vu, (0.1, 0.3)).await;
+    } else if roll < 0.80 {
+        o.note(ops::list_page(vu, s, Resource::Pipeline, 1, 20).await);
+        pause(vu, (0.1, 0.3)).await;
+    } else if roll < 0.95 {
+        let m = client::metrics_summary(vu, s.auth()).await;
+        vu.check("metrics summary answers", m.is_ok());
+        o.note(m);
+        pause(vu, (0.1, 0.3)).await;
+    } else {
+        let id = ops::create(vu, f, s, Resource::Agent).await;
+        pause(vu, (0.2, 0.5)).await;
+        if let Some(id) = o.note(id) {
+            o.note(ops::read(vu, s, Resource::Agent, &id).await);
+            pause(vu, (0.1, 0.3)).await;
         }
-        vu.think(millis(500), millis(1000)).await;
-        Ok(())
-    })
+    }
 }

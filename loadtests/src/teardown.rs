@@ -1,0 +1,173 @@
+//! Teardown: leave the target as clean as it was, on any target. For each test user it logs in
+//! afresh (setup's tokens may have expired), deletes what the ledger lists, then sweeps the
+//! user's organisation — every test user owns one, so the sweep also finds objects whose create
+//! response never arrived (a cut iteration, a timeout): live agents and pipelines are deleted,
+//! active deployments stopped, gateways and workspaces deleted. A final listing checks that
+//! nothing is left; whatever is, is named in the error, which fails the run.
+
+use std::sync::Arc;
+
+use harness::prelude::*;
+
+use crate::client::{self, ApiError, Auth};
+use crate::data;
+use crate::fixture::{Created, Fixture, TestUser};
+
+/// How many test users are cleaned up at once.
+const TEARDOWN_CONCURRENCY: usize = 8;
+/// The largest page the API serves.
+const PAGE: u32 = 100;
+
+/// What one organisation still holds.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Leftovers {
+    pub agents: Vec<String>,
+    pub pipelines: Vec<String>,
+    pub deployments: Vec<String>,
+    pub gateways: Vec<String>,
+    pub workspaces: Vec<String>,
+}
+
+impl Leftovers {
+    pub fn is_empty(&self) -> bool {
+        self.count() == 0
+    }
+
+    pub fn count(&self) -> usize {
+        self.agents.len()
+            + self.pipelines.len()
+            + self.deployments.len()
+            + self.gateways.len()
+            + self.workspaces.len()
+    }
+}
+
+pub async fn teardown(vu: &mut Vu, fixture: Option<Arc<Fixture>>) -> Result<(), BoxError> {
+    let Some(f) = fixture else { return Ok(()) };
+    let mut problems = Vec::new();
+    let indices: Vec<usize> = (0..f.users.len()).collect();
+    for batch in indices.chunks(TEARDOWN_CONCURRENCY) {
+        let workers = batch.iter().map(|&i| {
+            let (mut worker, f) = (vu.fork(), f.clone());
+            async move { clean_user(&mut worker, &f, i).await }
+        });
+        for result in futures::future::join_all(workers).await {
+            if let Err(e) = result {
+                problems.push(e);
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("teardown left the target dirty: {}", problems.join("; ")).into())
+    }
+}
+
+/// Cleans one test user's organisation; the error names what is left.
+async fn clean_user(vu: &mut Vu, f: &Fixture, i: usize) -> Result<(), String> {
+    let user = &f.users[i];
+    let xff = f.hook_address(i);
+    let who = format!("test user {} ({})", i + 1, user.email);
+    let logged = client::login(vu, &user.email, data::PASSWORD, xff.as_deref())
+        .await
+        .map_err(|e| format!("{who}: could not log in to clean up: {e}"))?;
+    let auth = Auth {
+        token: &logged.tokens.access_token,
+        forwarded_for: xff.as_deref(),
+    };
+    for (kind, id) in f.ledger.take_owned_by(i) {
+        // A failure here is caught by the sweep below, which tries again.
+        let _ = match kind {
+            Created::Agent => client::delete_agent(vu, auth, &id).await,
+            Created::Pipeline => client::delete_pipeline(vu, auth, &id).await,
+        };
+    }
+    let result = match sweep(vu, auth, user).await {
+        Ok(left) if left.is_empty() => Ok(()),
+        Ok(left) => Err(format!("{who}: {} objects left: {left:?}", left.count())),
+        Err(e) => Err(format!("{who}: the sweep failed: {e}")),
+    };
+    let _ = client::logout(vu, auth, Some(&logged.tokens.refresh_token)).await;
+    result
+}
+
+/// Deletes or stops everything live in the user's organisation, then lists what is left.
+pub async fn sweep(vu: &mut Vu, auth: Auth<'_>, user: &TestUser) -> Result<Leftovers, ApiError> {
+    let live = leftovers(vu, auth, user).await?;
+    for id in &live.deployments {
+        let _ = client::stop_deployment(vu, auth, id).await;
+    }
+    for id in &live.agents {
+        let _ = client::delete_agent(vu, auth, id).await;
+    }
+    for id in &live.pipelines {
+        let _ = client::delete_pipeline(vu, auth, id).await;
+    }
+    for id in &live.gateways {
+        let _ = client::delete_gateway(vu, auth, id).await;
+    }
+    for id in &live.workspaces {
+        let _ = client::delete_workspace(vu, auth, id).await;
+    }
+    leftovers(vu, auth, user).await
+}
+
+/// Everything live in the user's organisation: agents and pipelines not archived, deployments
+/// active, every gateway and workspace.
+pub async fn leftovers(
+    vu: &mut Vu,
+    auth: Auth<'_>,
+    user: &TestUser,
+) -> Result<Leftovers, ApiError> {
+    let mut left = Leftovers::default();
+    let mut offset = 0;
+    loop {
+        let page = client::list_agents(vu, auth, PAGE, offset).await?;
+        let n = page.records.len() as u32;
+        left.agents.extend(
+            page.records
+                .into_iter()
+                .filter(|a| a.status != "archived")
+                .map(|a| a.id),
+        );
+        if n < PAGE {
+            break;
+        }
+        offset += PAGE;
+    }
+    let mut offset = 0;
+    loop {
+        let page = client::list_pipelines(vu, auth, &user.organization_id, PAGE, offset).await?;
+        let n = page.data.len() as u32;
+        left.pipelines.extend(
+            page.data
+                .into_iter()
+                .filter(|p| p.status != "archived")
+                .map(|p| p.id),
+        );
+        if n < PAGE {
+            break;
+        }
+        offset += PAGE;
+    }
+    left.deployments = client::list_deployments(vu, auth)
+        .await?
+        .deployments
+        .into_iter()
+        .filter(|d| d.status == "active")
+        .map(|d| d.id)
+        .collect();
+    left.gateways = client::list_gateways(vu, auth)
+        .await?
+        .gateways
+        .into_iter()
+        .map(|g| g.id)
+        .collect();
+    left.workspaces = client::list_workspaces(vu, auth)
+        .await?
+        .into_iter()
+        .map(|w| w.id)
+        .collect();
+    Ok(left)
+}
