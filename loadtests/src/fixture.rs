@@ -126,12 +126,12 @@ impl Session {
     }
 }
 
-/// How many times setup tries one call that fails transiently (5xx, reset, timeout, 429).
-const SETUP_ATTEMPTS: u32 = 3;
+/// How many times setup and teardown try one call that fails transiently (5xx, reset,
+/// timeout, 429).
+pub(crate) const ATTEMPTS: u32 = 3;
 
-/// Runs `call` until it succeeds, fails for good, or has failed transiently
-/// [`SETUP_ATTEMPTS`] times, waiting 1 s, then 2 s, between tries. The error says what was
-/// tried and waited.
+/// Runs `call` until it succeeds, fails for good, or has failed transiently [`ATTEMPTS`]
+/// times, waiting 1 s, then 2 s, between tries. The error says what was tried and waited.
 macro_rules! with_retries {
     ($what:expr, $call:expr) => {{
         let mut waited = Vec::new();
@@ -139,27 +139,27 @@ macro_rules! with_retries {
         loop {
             match $call.await {
                 Ok(v) => break Ok(v),
-                Err(e) if e.is_transient() && attempt < SETUP_ATTEMPTS => {
+                Err(e) if e.is_transient() && attempt < $crate::fixture::ATTEMPTS => {
                     let wait = Duration::from_secs(1 << (attempt - 1));
                     tokio::time::sleep(wait).await;
                     waited.push(format!("{} s", wait.as_secs()));
                     attempt += 1;
                 }
-                Err(e) => break Err(setup_error($what, attempt, &waited, e)),
+                Err(e) => break Err($crate::fixture::retry_error($what, attempt, &waited, e)),
             }
         }
     }};
 }
+pub(crate) use with_retries;
 
-fn setup_error(what: &str, attempts: u32, waited: &[String], e: ApiError) -> BoxError {
+pub(crate) fn retry_error(what: &str, attempts: u32, waited: &[String], e: ApiError) -> String {
     if attempts == 1 {
-        format!("{what}: {e}").into()
+        format!("{what}: {e}")
     } else {
         format!(
             "{what}: failed {attempts} times (retried after {}): {e}",
             waited.join(", then ")
         )
-        .into()
     }
 }
 

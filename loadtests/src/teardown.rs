@@ -3,7 +3,8 @@
 //! user's organisation — every test user owns one, so the sweep also finds objects whose create
 //! response never arrived (a cut iteration, a timeout): live agents and pipelines are deleted,
 //! active deployments stopped, gateways and workspaces deleted. A final listing checks that
-//! nothing is left; whatever is, is named in the error, which fails the run.
+//! nothing is left; whatever is, is named in the error, which fails the run. Transient failures
+//! (5xx, reset, timeout, 429) are tried again.
 
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ use harness::prelude::*;
 
 use crate::client::{self, ApiError, Auth};
 use crate::data;
-use crate::fixture::{Created, Fixture, TestUser};
+use crate::fixture::{Created, Fixture, TestUser, with_retries};
 
 /// How many test users are cleaned up at once.
 const TEARDOWN_CONCURRENCY: usize = 8;
@@ -69,9 +70,11 @@ async fn clean_user(vu: &mut Vu, f: &Fixture, i: usize) -> Result<(), String> {
     let user = &f.users[i];
     let xff = f.hook_address(i);
     let who = format!("test user {} ({})", i + 1, user.email);
-    let logged = client::login(vu, &user.email, data::PASSWORD, xff.as_deref())
-        .await
-        .map_err(|e| format!("{who}: could not log in to clean up: {e}"))?;
+    let what = format!("{who}: logging in to clean up");
+    let logged = with_retries!(
+        &what,
+        client::login(vu, &user.email, data::PASSWORD, xff.as_deref())
+    )?;
     let auth = Auth {
         token: &logged.tokens.access_token,
         forwarded_for: xff.as_deref(),
@@ -92,9 +95,24 @@ async fn clean_user(vu: &mut Vu, f: &Fixture, i: usize) -> Result<(), String> {
     result
 }
 
-/// Deletes or stops everything live in the user's organisation, then lists what is left.
-pub async fn sweep(vu: &mut Vu, auth: Auth<'_>, user: &TestUser) -> Result<Leftovers, ApiError> {
-    let live = leftovers(vu, auth, user).await?;
+/// How many list-and-delete rounds the sweep makes before it reports what is left.
+const SWEEP_ROUNDS: usize = 3;
+
+/// Deletes or stops everything live in the user's organisation, in up to [`SWEEP_ROUNDS`]
+/// rounds (a delete that failed transiently is tried again), then lists what is left.
+pub async fn sweep(vu: &mut Vu, auth: Auth<'_>, user: &TestUser) -> Result<Leftovers, String> {
+    let mut live = with_retries!("listing", leftovers(vu, auth, user))?;
+    for _ in 0..SWEEP_ROUNDS {
+        if live.is_empty() {
+            break;
+        }
+        remove(vu, auth, &live).await;
+        live = with_retries!("listing", leftovers(vu, auth, user))?;
+    }
+    Ok(live)
+}
+
+async fn remove(vu: &mut Vu, auth: Auth<'_>, live: &Leftovers) {
     for id in &live.deployments {
         let _ = client::stop_deployment(vu, auth, id).await;
     }
@@ -110,7 +128,6 @@ pub async fn sweep(vu: &mut Vu, auth: Auth<'_>, user: &TestUser) -> Result<Lefto
     for id in &live.workspaces {
         let _ = client::delete_workspace(vu, auth, id).await;
     }
-    leftovers(vu, auth, user).await
 }
 
 /// Everything live in the user's organisation: agents and pipelines not archived, deployments

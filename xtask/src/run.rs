@@ -1,5 +1,6 @@
 //! `cargo xtask run ENV SUITE|all`: runs suites with `LOADTEST_ENV=ENV`, one `cargo test` per
-//! suite, and keeps every suite's JSON report under `reports/ENV/TIMESTAMP/`.
+//! suite, and keeps every suite's JSON report under `reports/ENV/TIMESTAMP/` at the workspace
+//! root (an absolute path: the tests run in `loadtests/`).
 
 use std::process::Command;
 
@@ -17,7 +18,7 @@ const SUITES: [&str; 7] = [
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// development, staging or production (see loadtests/environments.toml).
+    /// mock, local, development, staging or production (see loadtests/environments.toml).
     pub env: String,
     /// A suite name, or `all`.
     pub suite: String,
@@ -41,7 +42,12 @@ pub fn run(args: &RunArgs) -> Result<()> {
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_secs();
-    let dir = format!("reports/{}/{stamp}", args.env);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = root
+        .canonicalize()?
+        .join("reports")
+        .join(&args.env)
+        .join(stamp.to_string());
     let mut failed = Vec::new();
     for suite in &suites {
         println!("== {suite} on {}", args.env);
@@ -64,7 +70,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
             failed.push(*suite);
         }
     }
-    println!("reports in {dir}");
+    println!("reports in {}", dir.display());
     if failed.is_empty() {
         Ok(())
     } else {

@@ -88,23 +88,163 @@ fn m(minutes: u64) -> std::time::Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
+
+    /// The original k6 suite's stages (seconds → target VUs; smoke: constant 5 VUs for 30 s)
+    /// and thresholds, as its scripts wrote them.
+    const ORIGINAL: [(Suite, &[(u64, u64)], &[(&str, &str)]); 7] = [
+        (
+            Suite::Smoke,
+            &[(30, 5)],
+            &[
+                ("http_req_duration", "p(95)<500"),
+                ("http_req_duration", "p(99)<1000"),
+                ("http_req_failed", "rate<0.05"),
+                ("success_rate", "rate>0.95"),
+                ("login_duration", "p(95)<300"),
+                ("logout_duration", "p(95)<200"),
+            ],
+        ),
+        (
+            Suite::Auth,
+            &[(30, 10), (60, 50), (120, 50), (30, 0)],
+            &[
+                ("http_req_duration", "p(95)<300"),
+                ("http_req_duration", "p(99)<600"),
+                ("http_req_failed", "rate<0.02"),
+                ("success_rate", "rate>0.98"),
+                ("login_duration", "p(95)<250"),
+                ("login_duration", "p(99)<500"),
+                ("logout_duration", "p(95)<150"),
+                ("logout_duration", "p(99)<300"),
+                ("auth_errors", "count<10"),
+            ],
+        ),
+        (
+            Suite::Agents,
+            &[
+                (60, 20),
+                (120, 50),
+                (300, 100),
+                (300, 100),
+                (120, 50),
+                (60, 0),
+            ],
+            &[
+                ("http_req_duration", "p(95)<300"),
+                ("http_req_duration", "p(99)<700"),
+                ("http_req_failed", "rate<0.02"),
+                ("success_rate", "rate>0.98"),
+                ("agent_crud_duration", "p(95)<400"),
+                ("agent_crud_duration", "p(99)<800"),
+                ("api_errors", "count<50"),
+            ],
+        ),
+        (
+            Suite::Pipelines,
+            &[
+                (60, 20),
+                (120, 50),
+                (300, 100),
+                (300, 100),
+                (120, 50),
+                (60, 0),
+            ],
+            &[
+                ("http_req_duration", "p(95)<300"),
+                ("http_req_duration", "p(99)<700"),
+                ("http_req_failed", "rate<0.02"),
+                ("success_rate", "rate>0.98"),
+                ("pipeline_crud_duration", "p(95)<400"),
+                ("pipeline_crud_duration", "p(99)<800"),
+                ("api_errors", "count<50"),
+            ],
+        ),
+        (
+            Suite::Stress,
+            &[
+                (120, 50),
+                (180, 100),
+                (180, 200),
+                (180, 300),
+                (180, 400),
+                (180, 500),
+                (120, 500),
+                (180, 0),
+            ],
+            &[
+                ("http_req_duration", "p(95)<1000"),
+                ("http_req_duration", "p(99)<2000"),
+                ("http_req_failed", "rate<0.1"),
+                ("success_rate", "rate>0.85"),
+            ],
+        ),
+        (
+            Suite::Spike,
+            &[
+                (60, 20),
+                (30, 1000),
+                (120, 1000),
+                (30, 20),
+                (120, 20),
+                (30, 0),
+            ],
+            &[
+                ("http_req_duration", "p(95)<2000"),
+                ("http_req_duration", "p(99)<5000"),
+                ("http_req_failed", "rate<0.15"),
+                ("success_rate", "rate>0.80"),
+            ],
+        ),
+        (
+            Suite::Soak,
+            &[(300, 100), (1800, 100), (300, 0)],
+            &[
+                ("http_req_duration", "p(95)<300"),
+                ("http_req_duration", "p(99)<700"),
+                ("http_req_failed", "rate<0.02"),
+                ("success_rate", "rate>0.98"),
+                ("login_duration", "p(95)<250"),
+                ("logout_duration", "p(95)<150"),
+            ],
+        ),
+    ];
+
+    fn stages(s: &Scenario) -> Vec<(u64, u64)> {
+        match s.executor() {
+            Executor::RampingVus(r) => r
+                .stages
+                .iter()
+                .map(|st| (st.duration.as_secs(), st.target))
+                .collect(),
+            Executor::ConstantVus(c) => vec![(c.duration.as_secs(), c.vus)],
+            other => panic!("unexpected executor {}", other.name()),
+        }
+    }
 
     #[test]
-    fn suite_shapes_match_the_original_k6_suite() {
-        let expect = [
-            (Suite::Smoke, 5, 30),
-            (Suite::Auth, 50, 240),
-            (Suite::Agents, 100, 960),
-            (Suite::Pipelines, 100, 960),
-            (Suite::Stress, 500, 1320),
-            (Suite::Spike, 1000, 390),
-            (Suite::Soak, 100, 2400),
-        ];
-        for (suite, vus, secs) in expect {
+    fn each_suites_stages_and_thresholds_are_the_original_scripts() {
+        let config = Config::parse(include_str!("../../environments.toml")).unwrap();
+        for (suite, original_stages, original_thresholds) in ORIGINAL {
             let s = suite.scenario();
-            assert_eq!(s.executor().max_vus(), vus, "{suite} VUs");
-            assert_eq!(s.executor().duration().as_secs(), secs, "{suite} duration");
+            assert_eq!(stages(&s), original_stages, "{suite} stages");
             assert!(s.executor().validate().is_empty(), "{suite}");
+            let own = &config.suites[suite.name()].thresholds;
+            let mut ours: Vec<(&str, &str)> = own
+                .iter()
+                .flat_map(|(m, es)| es.iter().map(move |e| (m.as_str(), e.as_str())))
+                .filter(|(m, _)| *m != "checks")
+                .collect();
+            let mut want = original_thresholds.to_vec();
+            ours.sort();
+            want.sort();
+            assert_eq!(ours, want, "{suite} thresholds");
         }
+    }
+
+    #[test]
+    fn setup_makes_the_originals_number_of_test_users() {
+        let users: Vec<usize> = Suite::ALL.iter().map(|s| s.test_users()).collect();
+        assert_eq!(users, [1, 5, 10, 10, 20, 50, 20]);
     }
 }
