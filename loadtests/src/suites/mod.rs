@@ -92,7 +92,12 @@ mod tests {
 
     /// The original k6 suite's stages (seconds → target VUs; smoke: constant 5 VUs for 30 s)
     /// and thresholds, as its scripts wrote them.
-    const ORIGINAL: [(Suite, &[(u64, u64)], &[(&str, &str)]); 7] = [
+    /// (seconds, target VUs) per stage.
+    type Stages = &'static [(u64, u64)];
+    /// (metric, expression) per threshold.
+    type Thresholds = &'static [(&'static str, &'static str)];
+
+    const ORIGINAL: [(Suite, Stages, Thresholds); 7] = [
         (
             Suite::Smoke,
             &[(30, 5)],
