@@ -29,7 +29,7 @@ pub mod run;
 pub mod suites;
 pub mod teardown;
 
-pub use run::{RunOptions, SuiteRun, run, run_with};
+pub use run::{RunOptions, SuiteRun, check, run, run_with};
 pub use suites::Suite;
 
 /// What can stop a suite before it runs.

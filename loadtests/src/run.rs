@@ -58,6 +58,17 @@ impl SuiteRun {
     }
 }
 
+/// What each suite's `#[tokio::test]` does: runs the suite, and fails the test with a sentence
+/// — a configuration error, an unreachable target, a failed threshold, a scenario that
+/// completed nothing, litter left behind — unless the run passed.
+#[track_caller]
+pub fn check(result: Result<SuiteRun, Error>) -> SuiteRun {
+    let run = result.unwrap_or_else(|e| panic!("{e}"));
+    run.report.assert_thresholds();
+    run.assert_no_litter();
+    run
+}
+
 /// Runs a suite in the environment named by `LOADTEST_ENV` (default `mock`).
 pub async fn run(suite: Suite) -> Result<SuiteRun, Error> {
     run_with(suite, RunOptions::default()).await

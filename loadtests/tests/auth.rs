@@ -4,13 +4,5 @@ use loadtests::Suite;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auth_suite_meets_its_thresholds_and_leaves_no_litter() {
-    let run = loadtests::run(Suite::Auth)
-        .await
-        .expect("the suite's configuration is valid");
-    assert!(
-        run.report.count("iterations") > 0.0,
-        "no iteration completed"
-    );
-    run.report.assert_thresholds();
-    run.assert_no_litter();
+    loadtests::check(loadtests::run(Suite::Auth).await);
 }

@@ -8,21 +8,9 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::RateStage;
 use crate::engine::ScenarioRun;
 use crate::metrics::names;
-
-/// Ramp the arrival rate linearly to `target` iterations per time unit over `duration`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateStage {
-    pub duration: Duration,
-    pub target: u64,
-}
-
-impl RateStage {
-    pub fn new(duration: Duration, target: u64) -> RateStage {
-        RateStage { duration, target }
-    }
-}
 
 /// One linear piece of the rate curve, in iterations per second.
 #[derive(Debug, Clone, Copy)]

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::arrival::{self, ArrivalSchedule, RateStage};
-use super::{PlanStep, step};
+use super::arrival::{self, ArrivalSchedule};
+use super::{PlanStep, RampingArrivalRate, RateStage};
 use crate::engine::ScenarioRun;
 
 /// `rate` iterations per `time_unit` for `duration`, on `pre_allocated_vus` up to `max_vus` VUs.
@@ -59,26 +59,27 @@ impl ConstantArrivalRate {
         errors
     }
 
+    /// The same load as a `ramping-arrival-rate` with one flat stage: what plans and runs it.
+    pub fn as_ramping(&self) -> RampingArrivalRate {
+        RampingArrivalRate {
+            start_rate: self.rate,
+            time_unit: self.time_unit,
+            stages: vec![RateStage::new(self.duration, self.rate)],
+            pre_allocated_vus: self.pre_allocated_vus,
+            max_vus: self.max_vus,
+        }
+    }
+
     pub fn plan(&self) -> Vec<PlanStep> {
-        vec![
-            step(0, self.max_vus.max(self.pre_allocated_vus)),
-            PlanStep {
-                offset: self.duration,
-                vus: 0,
-            },
-        ]
+        self.as_ramping().plan()
     }
 
     /// The start offsets of every iteration.
     pub fn schedule(&self) -> ArrivalSchedule {
-        ArrivalSchedule::new(
-            self.rate,
-            self.time_unit,
-            &[RateStage::new(self.duration, self.rate)],
-        )
+        self.as_ramping().schedule()
     }
 
     pub(crate) async fn run(&self, run: Arc<ScenarioRun>) {
-        arrival::dispatch(self.schedule(), self.pre_allocated_vus, self.max_vus, run).await;
+        self.as_ramping().run(run).await;
     }
 }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::pool::{self, Budget};
 use super::{PlanStep, step};
 use crate::engine::ScenarioRun;
 
@@ -40,20 +41,6 @@ impl ConstantVus {
     }
 
     pub(crate) async fn run(&self, run: Arc<ScenarioRun>) {
-        let mut vus = tokio::task::JoinSet::new();
-        for _ in 0..self.vus {
-            let run = run.clone();
-            vus.spawn(async move {
-                let Some(mut vu) = run.new_vu().await else {
-                    return;
-                };
-                run.activate();
-                while !run.stop.is_cancelled() {
-                    run.iteration(&mut vu, None).await;
-                }
-                run.deactivate();
-            });
-        }
-        vus.join_all().await;
+        pool::run(run, self.vus, Budget::Unbounded).await;
     }
 }

@@ -8,20 +8,25 @@ mod arrival;
 mod constant_arrival_rate;
 mod constant_vus;
 mod per_vu_iterations;
+mod pool;
 mod ramping_arrival_rate;
 mod ramping_vus;
 mod shared_iterations;
+mod stage;
 
-pub use arrival::{ArrivalSchedule, RateStage};
+pub use arrival::ArrivalSchedule;
 pub use constant_arrival_rate::ConstantArrivalRate;
 pub use constant_vus::ConstantVus;
 pub use per_vu_iterations::PerVuIterations;
 pub use ramping_arrival_rate::RampingArrivalRate;
-pub use ramping_vus::{RampingVus, Stage};
+pub use ramping_vus::RampingVus;
 pub use shared_iterations::SharedIterations;
+pub use stage::{RateStage, Stage};
 
 use std::sync::Arc;
 use std::time::Duration;
+
+use futures::future::BoxFuture;
 
 use crate::engine::ScenarioRun;
 
@@ -51,41 +56,40 @@ pub enum Executor {
     PerVuIterations(PerVuIterations),
 }
 
+/// What every executor's options provide; [`Executor`] dispatches to it in one place.
+trait Kind: Send + Sync {
+    fn name(&self) -> &'static str;
+    fn validate(&self) -> Vec<String>;
+    fn plan(&self) -> Vec<PlanStep>;
+    fn scaled(&self, factor: f64) -> Executor;
+    fn run(&self, run: Arc<ScenarioRun>) -> BoxFuture<'_, ()>;
+}
+
 impl Executor {
+    fn kind(&self) -> &dyn Kind {
+        match self {
+            Executor::ConstantVus(e) => e,
+            Executor::RampingVus(e) => e,
+            Executor::ConstantArrivalRate(e) => e,
+            Executor::RampingArrivalRate(e) => e,
+            Executor::SharedIterations(e) => e,
+            Executor::PerVuIterations(e) => e,
+        }
+    }
+
     /// k6's name for the executor.
     pub fn name(&self) -> &'static str {
-        match self {
-            Executor::ConstantVus(_) => "constant-vus",
-            Executor::RampingVus(_) => "ramping-vus",
-            Executor::ConstantArrivalRate(_) => "constant-arrival-rate",
-            Executor::RampingArrivalRate(_) => "ramping-arrival-rate",
-            Executor::SharedIterations(_) => "shared-iterations",
-            Executor::PerVuIterations(_) => "per-vu-iterations",
-        }
+        self.kind().name()
     }
 
     /// Every problem with the options, each as a sentence.
     pub fn validate(&self) -> Vec<String> {
-        match self {
-            Executor::ConstantVus(e) => e.validate(),
-            Executor::RampingVus(e) => e.validate(),
-            Executor::ConstantArrivalRate(e) => e.validate(),
-            Executor::RampingArrivalRate(e) => e.validate(),
-            Executor::SharedIterations(e) => e.validate(),
-            Executor::PerVuIterations(e) => e.validate(),
-        }
+        self.kind().validate()
     }
 
     /// The VUs needed over time, ending with a step to 0 at the executor's nominal end.
     pub fn plan(&self) -> Vec<PlanStep> {
-        match self {
-            Executor::ConstantVus(e) => e.plan(),
-            Executor::RampingVus(e) => e.plan(),
-            Executor::ConstantArrivalRate(e) => e.plan(),
-            Executor::RampingArrivalRate(e) => e.plan(),
-            Executor::SharedIterations(e) => e.plan(),
-            Executor::PerVuIterations(e) => e.plan(),
-        }
+        self.kind().plan()
     }
 
     /// The most VUs this executor may use at once.
@@ -102,72 +106,83 @@ impl Executor {
     /// (`LOADTEST_TIME_SCALE`). `graceful_ramp_down` bounds an iteration, whose think times are
     /// not scaled, so it is not scaled either.
     pub fn scaled(&self, factor: f64) -> Executor {
-        let s = |d: Duration| d.mul_f64(factor);
-        match self {
-            Executor::ConstantVus(e) => Executor::ConstantVus(ConstantVus {
-                duration: s(e.duration),
-                ..e.clone()
-            }),
-            Executor::RampingVus(e) => Executor::RampingVus(RampingVus {
-                stages: e
-                    .stages
-                    .iter()
-                    .map(|st| Stage::new(s(st.duration), st.target))
-                    .collect(),
-                ..e.clone()
-            }),
-            Executor::ConstantArrivalRate(e) => {
-                Executor::ConstantArrivalRate(ConstantArrivalRate {
-                    duration: s(e.duration),
-                    ..e.clone()
-                })
-            }
-            Executor::RampingArrivalRate(e) => Executor::RampingArrivalRate(RampingArrivalRate {
-                stages: e
-                    .stages
-                    .iter()
-                    .map(|st| RateStage::new(s(st.duration), st.target))
-                    .collect(),
-                ..e.clone()
-            }),
-            Executor::SharedIterations(e) => Executor::SharedIterations(SharedIterations {
-                max_duration: s(e.max_duration),
-                ..e.clone()
-            }),
-            Executor::PerVuIterations(e) => Executor::PerVuIterations(PerVuIterations {
-                max_duration: s(e.max_duration),
-                ..e.clone()
-            }),
-        }
+        self.kind().scaled(factor)
     }
 
     pub(crate) async fn run(&self, run: Arc<ScenarioRun>) {
-        match self {
-            Executor::ConstantVus(e) => e.run(run).await,
-            Executor::RampingVus(e) => e.run(run).await,
-            Executor::ConstantArrivalRate(e) => e.run(run).await,
-            Executor::RampingArrivalRate(e) => e.run(run).await,
-            Executor::SharedIterations(e) => e.run(run).await,
-            Executor::PerVuIterations(e) => e.run(run).await,
-        }
+        self.kind().run(run).await
     }
 }
 
-macro_rules! impl_from {
-    ($($t:ident),*) => {$(
-        impl From<$t> for Executor {
-            fn from(e: $t) -> Executor { Executor::$t(e) }
+/// Implements [`Kind`] from an executor's own `name`, `validate`, `plan`, `run` and a scaling
+/// function, and `From<$t> for Executor`.
+macro_rules! kind {
+    ($t:ident, $name:literal, |$e:ident, $f:ident| $scaled:expr) => {
+        impl Kind for $t {
+            fn name(&self) -> &'static str {
+                $name
+            }
+            fn validate(&self) -> Vec<String> {
+                $t::validate(self)
+            }
+            fn plan(&self) -> Vec<PlanStep> {
+                $t::plan(self)
+            }
+            fn scaled(&self, $f: f64) -> Executor {
+                let $e = self;
+                Executor::$t($scaled)
+            }
+            fn run(&self, run: Arc<ScenarioRun>) -> BoxFuture<'_, ()> {
+                Box::pin($t::run(self, run))
+            }
         }
-    )*};
+        impl From<$t> for Executor {
+            fn from(e: $t) -> Executor {
+                Executor::$t(e)
+            }
+        }
+    };
 }
-impl_from!(
-    ConstantVus,
-    RampingVus,
-    ConstantArrivalRate,
-    RampingArrivalRate,
-    SharedIterations,
-    PerVuIterations
-);
+
+fn scale_stages(stages: &[Stage], f: f64) -> Vec<Stage> {
+    stages
+        .iter()
+        .map(|st| Stage::new(st.duration.mul_f64(f), st.target))
+        .collect()
+}
+
+kind!(ConstantVus, "constant-vus", |e, f| ConstantVus {
+    duration: e.duration.mul_f64(f),
+    ..e.clone()
+});
+kind!(RampingVus, "ramping-vus", |e, f| RampingVus {
+    stages: scale_stages(&e.stages, f),
+    ..e.clone()
+});
+kind!(ConstantArrivalRate, "constant-arrival-rate", |e, f| {
+    ConstantArrivalRate {
+        duration: e.duration.mul_f64(f),
+        ..e.clone()
+    }
+});
+kind!(RampingArrivalRate, "ramping-arrival-rate", |e, f| {
+    RampingArrivalRate {
+        stages: scale_stages(&e.stages, f),
+        ..e.clone()
+    }
+});
+kind!(SharedIterations, "shared-iterations", |e, f| {
+    SharedIterations {
+        max_duration: e.max_duration.mul_f64(f),
+        ..e.clone()
+    }
+});
+kind!(PerVuIterations, "per-vu-iterations", |e, f| {
+    PerVuIterations {
+        max_duration: e.max_duration.mul_f64(f),
+        ..e.clone()
+    }
+});
 
 #[cfg(test)]
 mod tests;

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::arrival::{self, ArrivalSchedule, RateStage};
+use super::RateStage;
+use super::arrival::{self, ArrivalSchedule};
 use super::{PlanStep, step};
 use crate::engine::ScenarioRun;
 

@@ -12,21 +12,8 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::{PlanStep, step};
+use super::{PlanStep, Stage, step};
 use crate::engine::ScenarioRun;
-
-/// Ramp linearly to `target` VUs (or, for arrival-rate, iterations per time unit) over `duration`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Stage {
-    pub duration: Duration,
-    pub target: u64,
-}
-
-impl Stage {
-    pub fn new(duration: Duration, target: u64) -> Stage {
-        Stage { duration, target }
-    }
-}
 
 /// VUs ramp from `start_vus` through `stages`.
 #[derive(Debug, Clone)]

@@ -1,9 +1,10 @@
 //! `shared-iterations`: VUs share a fixed pool of iterations; faster VUs do more of them.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
+use super::pool::{self, Budget};
 use super::{PlanStep, step};
 use crate::engine::ScenarioRun;
 
@@ -58,20 +59,6 @@ impl SharedIterations {
 
     pub(crate) async fn run(&self, run: Arc<ScenarioRun>) {
         let taken = Arc::new(AtomicU64::new(0));
-        let mut vus = tokio::task::JoinSet::new();
-        for _ in 0..self.vus {
-            let (run, taken, total) = (run.clone(), taken.clone(), self.iterations);
-            vus.spawn(async move {
-                let Some(mut vu) = run.new_vu().await else {
-                    return;
-                };
-                run.activate();
-                while !run.stop.is_cancelled() && taken.fetch_add(1, Ordering::Relaxed) < total {
-                    run.iteration(&mut vu, None).await;
-                }
-                run.deactivate();
-            });
-        }
-        vus.join_all().await;
+        pool::run(run, self.vus, Budget::Shared(taken, self.iterations)).await;
     }
 }
