@@ -6,6 +6,7 @@
 //! nothing is left; whatever is, is named in the error, which fails the run. Transient failures
 //! (5xx, reset, timeout, 429) are tried again.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use harness::prelude::*;
@@ -45,34 +46,38 @@ impl Leftovers {
 
 pub async fn teardown(vu: &mut Vu, fixture: Option<Arc<Fixture>>) -> Result<(), BoxError> {
     let Some(f) = fixture else { return Ok(()) };
-    let mut problems = Vec::new();
+    // Problems grouped by what went wrong: twenty users failing alike make one line.
+    let mut problems: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let indices: Vec<usize> = (0..f.users.len()).collect();
     for batch in indices.chunks(TEARDOWN_CONCURRENCY) {
         let workers = batch.iter().map(|&i| {
             let (mut worker, f) = (vu.fork(), f.clone());
-            async move { clean_user(&mut worker, &f, i).await }
+            async move { (i, clean_user(&mut worker, &f, i).await) }
         });
-        for result in futures::future::join_all(workers).await {
+        for (i, result) in futures::future::join_all(workers).await {
             if let Err(e) = result {
-                problems.push(e);
+                let who = format!("{} ({})", i + 1, f.users[i].email);
+                problems.entry(e).or_default().push(who);
             }
         }
     }
     if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("teardown left the target dirty: {}", problems.join("; ")).into())
+        return Ok(());
     }
+    let lines: Vec<String> = problems
+        .into_iter()
+        .map(|(e, users)| format!("test user {}: {e}", users.join(", ")))
+        .collect();
+    Err(format!("teardown left the target dirty: {}", lines.join("; ")).into())
 }
 
 /// Cleans one test user's organisation; the error names what is left.
 async fn clean_user(vu: &mut Vu, f: &Fixture, i: usize) -> Result<(), String> {
     let user = &f.users[i];
     let xff = f.hook_address(i);
-    let who = format!("test user {} ({})", i + 1, user.email);
-    let what = format!("{who}: logging in to clean up");
+    let what = "logging in to clean up";
     let logged = with_retries!(
-        &what,
+        what,
         client::login(vu, &user.email, data::PASSWORD, xff.as_deref())
     )?;
     let auth = Auth {
@@ -88,8 +93,8 @@ async fn clean_user(vu: &mut Vu, f: &Fixture, i: usize) -> Result<(), String> {
     }
     let result = match sweep(vu, auth, user).await {
         Ok(left) if left.is_empty() => Ok(()),
-        Ok(left) => Err(format!("{who}: {} objects left: {left:?}", left.count())),
-        Err(e) => Err(format!("{who}: the sweep failed: {e}")),
+        Ok(left) => Err(format!("{} objects left: {left:?}", left.count())),
+        Err(e) => Err(format!("the sweep failed: {e}")),
     };
     let _ = client::logout(vu, auth, Some(&logged.tokens.refresh_token)).await;
     result
