@@ -254,7 +254,7 @@ struct Seed {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn setup_data_reaches_every_vu_and_vu_state_is_private() {
+async fn setup_data_reaches_every_vu_typed_and_vu_state_is_private_per_type() {
     let server = MockServer::builder()
         .disable_request_recording()
         .start()
@@ -277,18 +277,25 @@ async fn setup_data_reaches_every_vu_and_vu_state_is_private() {
                 Ok(Seed { token: res.text() })
             })
         })
-        .scenario(Scenario::new("s", PerVuIterations::new(3, 4), move |vu| {
-            let seen = s2.clone();
-            Box::pin(async move {
-                let seed = vu.setup_data::<Seed>();
-                let count: &mut u32 = vu.state();
-                *count += 1;
-                let n = *count;
-                vu.get("/work").bearer(&seed.token).send().await;
-                seen.lock().unwrap().push((vu.id(), n, seed.token.clone()));
-                Ok(())
-            })
-        }))
+        .scenario(Scenario::with_data(
+            "s",
+            PerVuIterations::new(3, 4),
+            move |vu, seed: &Seed| {
+                let seen = s2.clone();
+                Box::pin(async move {
+                    let count: &mut u32 = vu.state();
+                    *count += 1;
+                    let n = *count;
+                    // A second state type lives beside the first.
+                    let it = vu.iteration();
+                    vu.state::<Vec<u64>>().push(it);
+                    assert_eq!(vu.state::<Vec<u64>>().len() as u32, n);
+                    vu.get("/work").bearer(&seed.token).send().await;
+                    seen.lock().unwrap().push((vu.id(), n, seed.token.clone()));
+                    Ok(())
+                })
+            },
+        ))
         .run()
         .await
         .unwrap();

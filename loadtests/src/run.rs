@@ -113,7 +113,6 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
         .preflight("/health", PREFLIGHT)
         .setup_timeout(HOOK_TIMEOUT)
         .teardown_timeout(HOOK_TIMEOUT)
-        .scenario(suite.scenario())
         .metric(metric::LOGIN_DURATION, MetricKind::Trend)
         .metric(metric::LOGOUT_DURATION, MetricKind::Trend)
         .metric(metric::AGENT_CRUD_DURATION, MetricKind::Trend)
@@ -124,7 +123,8 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
         .metric(metric::RATE_LIMITED, MetricKind::Counter)
         .metric(metric::SUCCESS_RATE, MetricKind::Rate)
         .setup(move |vu| Box::pin(fixture::setup(vu, users, xff)))
-        .teardown(|vu, f| Box::pin(teardown::teardown(vu, f)));
+        .teardown(|vu, f| Box::pin(teardown::teardown(vu, f)))
+        .scenario(suite.scenario());
     for t in config.thresholds(suite.name(), &env_name) {
         let th = Threshold::new(t.expression);
         let th = if t.allow_no_data {

@@ -3,7 +3,6 @@
 //! agent does not), setup's workspaces and gateways are deleted, and a run that outlives the
 //! access tokens still cleans up. A failing target is paced like a healthy one.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use harness::prelude::*;
@@ -44,15 +43,14 @@ async fn teardown_sweeps_objects_the_ledger_never_saw_and_stops_their_deployment
         .base_url(server.url())
         .setup(|vu| Box::pin(fixture::setup(vu, 3, false)))
         .teardown(|vu, f| Box::pin(teardown::teardown(vu, f)))
-        .scenario(Scenario::new(
+        .scenario(Scenario::with_data(
             "lost",
             SharedIterations::new(1, 1),
-            move |vu| {
+            move |vu, f: &Fixture| {
                 let stub = stub.clone();
                 Box::pin(async move {
-                    let f: Arc<Fixture> = vu.setup_data::<Fixture>();
                     for i in 0..f.users.len() {
-                        litter(vu, &f, i, &stub).await?;
+                        litter(vu, f, i, &stub).await?;
                     }
                     Ok(())
                 })
@@ -104,20 +102,23 @@ async fn litter_that_teardown_cannot_remove_fails_the_run_and_is_named() {
         .base_url(server.url())
         .setup(|vu| Box::pin(fixture::setup(vu, 1, false)))
         .teardown(|vu, f| Box::pin(teardown::teardown(vu, f)))
-        .scenario(Scenario::new("make", SharedIterations::new(1, 1), |vu| {
-            Box::pin(async move {
-                let f: Arc<Fixture> = vu.setup_data::<Fixture>();
-                let u = &f.users[0];
-                let logged = client::login(vu, &u.email, data::PASSWORD, None).await?;
-                let auth = Auth {
-                    token: &logged.tokens.access_token,
-                    forwarded_for: None,
-                };
-                let body = data::new_agent(vu.rng(), &u.workspace_id, 1, 1);
-                client::create_agent(vu, auth, &body).await?;
-                Ok(())
-            })
-        }))
+        .scenario(Scenario::with_data(
+            "make",
+            SharedIterations::new(1, 1),
+            |vu, f: &Fixture| {
+                Box::pin(async move {
+                    let u = &f.users[0];
+                    let logged = client::login(vu, &u.email, data::PASSWORD, None).await?;
+                    let auth = Auth {
+                        token: &logged.tokens.access_token,
+                        forwarded_for: None,
+                    };
+                    let body = data::new_agent(vu.rng(), &u.workspace_id, 1, 1);
+                    client::create_agent(vu, auth, &body).await?;
+                    Ok(())
+                })
+            },
+        ))
         .run()
         .await
         .unwrap();

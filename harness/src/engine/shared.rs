@@ -1,10 +1,9 @@
 //! What every VU of a run shares: the start instant, the collector's channel, live counters,
-//! the parsed base URL, the connection factory, the setup value and the iteration error log.
+//! the parsed base URL, the connection factory and the iteration error log.
 
-use std::any::Any;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
@@ -32,7 +31,6 @@ pub(crate) struct RunShared {
     pub live: Arc<Live>,
     pub settings: RunSettings,
     pub clients: ClientFactory,
-    pub setup_data: OnceLock<Arc<dyn Any + Send + Sync>>,
     pub next_vu_id: AtomicU64,
     errors: Mutex<BTreeMap<String, u64>>,
     /// Canonical tag sets: VUs share one `Tags` per distinct set, so the collector compares
@@ -54,7 +52,6 @@ impl RunShared {
             live,
             settings,
             clients,
-            setup_data: OnceLock::new(),
             next_vu_id: AtomicU64::new(1),
             errors: Mutex::default(),
             interned: Mutex::default(),

@@ -1,7 +1,7 @@
 //! The virtual user: what a scenario function receives. It owns its connections (or a handle on
 //! the shared pool), its own state, its random generator and its sample buffer.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,7 +33,8 @@ pub struct Vu {
     /// The scenario's tags plus the current group.
     pub(crate) tags: Tags,
     group: Option<Arc<str>>,
-    state: Option<Box<dyn Any + Send>>,
+    /// One value per type ([`Vu::state`]), found by type id.
+    state: Vec<(TypeId, Box<dyn Any + Send>)>,
     rng: SmallRng,
     pub(crate) http_tags: TagCache,
     last_url: Option<(String, Url)>,
@@ -65,7 +66,7 @@ impl Vu {
             tags: scenario_tags.clone(),
             scenario_tags,
             group: None,
-            state: None,
+            state: Vec::new(),
             http_tags: TagCache::default(),
             last_url: None,
             check_tags: Vec::new(),
@@ -175,35 +176,30 @@ impl Vu {
         };
     }
 
-    /// This VU's own state, created with `Default` on first use (a token, the ids it created).
-    ///
-    /// # Panics
-    /// If the same VU asks for two different state types.
+    /// This VU's own state of type `T`, created with `Default` on first use (a token, the ids
+    /// it created). Each type is a state of its own; they live as long as the VU.
     pub fn state<T: Default + Send + 'static>(&mut self) -> &mut T {
-        let slot = self.state.get_or_insert_with(|| Box::new(T::default()));
-        slot.downcast_mut::<T>()
-            .expect("a VU's state has one type: Vu::state was called with two different types")
+        let id = TypeId::of::<T>();
+        let at = match self.state.iter().position(|(t, _)| *t == id) {
+            Some(at) => at,
+            None => {
+                self.state.push((id, Box::new(T::default())));
+                self.state.len() - 1
+            }
+        };
+        // The slot was made for exactly this type id.
+        match self.state[at].1.downcast_mut::<T>() {
+            Some(t) => t,
+            None => unreachable!("a state slot holds the type of its id"),
+        }
     }
 
-    /// Takes this VU's state out (for handing leftovers to teardown).
+    /// Takes this VU's state of type `T` out (for handing leftovers to teardown).
     pub fn take_state<T: Send + 'static>(&mut self) -> Option<T> {
-        let boxed = self.state.take()?;
+        let id = TypeId::of::<T>();
+        let at = self.state.iter().position(|(t, _)| *t == id)?;
+        let (_, boxed) = self.state.swap_remove(at);
         boxed.downcast::<T>().ok().map(|b| *b)
-    }
-
-    /// The value returned by the test's setup hook, shared read-only by every VU.
-    ///
-    /// # Panics
-    /// If the test has no setup hook or its value has another type.
-    pub fn setup_data<T: Send + Sync + 'static>(&self) -> Arc<T> {
-        let data = self
-            .shared
-            .setup_data
-            .get()
-            .expect("no setup data: the test has no setup hook")
-            .clone();
-        data.downcast::<T>()
-            .expect("setup data has another type than the one asked for")
     }
 
     /// Sleeps for `d` (think time). Not time-scaled: a scaled run is the same test, shorter —

@@ -33,11 +33,29 @@ type TeardownFn<D> = Box<
 >;
 
 /// A load test: scenarios, thresholds, hooks and options. `D` is the type of the setup hook's
-/// value, which the teardown hook receives: fixed by [`Test::setup`], so a teardown can't be
-/// handed a value of another type.
+/// value, fixed by [`Test::setup`]: the teardown hook and every [`Scenario::with_data`] receive
+/// it typed, so a hook or a scenario expecting another type does not compile:
+///
+/// ```compile_fail
+/// # use harness::prelude::*;
+/// Test::new("t")
+///     .setup(|_vu| Box::pin(async { Ok(7u32) }))
+///     .teardown(|_vu, _data: Option<std::sync::Arc<String>>| Box::pin(async { Ok(()) }));
+/// ```
+///
+/// ```compile_fail
+/// # use harness::prelude::*;
+/// Test::new("t")
+///     .setup(|_vu| Box::pin(async { Ok(7u32) }))
+///     .scenario(Scenario::with_data("s", ConstantVus::new(1, secs(1)), |_vu, _d: &String| {
+///         Box::pin(async { Ok(()) })
+///     }));
+/// ```
 pub struct Test<D = ()> {
     name: String,
-    scenarios: Vec<Scenario>,
+    scenarios: Vec<Scenario<D>>,
+    /// The setup value of a test without a setup hook (`()`); `None` once a hook gives one.
+    no_setup_value: Option<fn() -> D>,
     thresholds: Vec<(String, Threshold)>,
     metrics: Vec<(String, MetricKind)>,
     setup: Option<SetupFn<D>>,
@@ -69,6 +87,7 @@ impl Test<()> {
         Test {
             name: name.into(),
             scenarios: Vec::new(),
+            no_setup_value: Some(|| ()),
             thresholds: Vec::new(),
             metrics: Vec::new(),
             setup: None,
@@ -91,8 +110,8 @@ impl Test<()> {
         }
     }
 
-    /// Runs once before the load; its value is shared read-only with every VU
-    /// ([`Vu::setup_data`]) and handed to the teardown hook. An error stops the test before
+    /// Runs once before the load; its value is handed, typed, to every scenario made with
+    /// [`Scenario::with_data`] and to the teardown hook. An error stops the test before
     /// any load. Give it before [`Test::teardown`].
     pub fn setup<T, F>(self, f: F) -> Test<T>
     where
@@ -104,7 +123,12 @@ impl Test<()> {
             teardown: None,
             hook_order_error: self.hook_order_error || self.teardown.is_some(),
             name: self.name,
-            scenarios: self.scenarios,
+            scenarios: self
+                .scenarios
+                .into_iter()
+                .map(Scenario::ignoring_data)
+                .collect(),
+            no_setup_value: None,
             thresholds: self.thresholds,
             metrics: self.metrics,
             base_url: self.base_url,
@@ -126,7 +150,8 @@ impl Test<()> {
 }
 
 impl<D: Send + Sync + 'static> Test<D> {
-    pub fn scenario(mut self, scenario: Scenario) -> Self {
+    /// Adds a scenario; one made with [`Scenario::with_data`] receives the setup value.
+    pub fn scenario(mut self, scenario: Scenario<D>) -> Self {
         self.scenarios.push(scenario);
         self
     }

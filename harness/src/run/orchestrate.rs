@@ -12,10 +12,13 @@ use tokio_util::sync::CancellationToken;
 use super::collector::Collector;
 use super::report::{Report, ScenarioInfo};
 use super::{Plan, SetupFn, Stop, TeardownFn, Test};
-use crate::engine::{ClientFactory, Live, Msg, Recorder, RunSettings, RunShared, ScenarioRun, Vu};
+use crate::Error;
+use crate::engine::{
+    ClientFactory, Live, Msg, Recorder, RunSettings, RunShared, ScenarioRun, Vu, VuFn,
+};
 use crate::metrics::{Store, Tags, ms, names};
+use crate::scenario::Schedule;
 use crate::threshold;
-use crate::{Error, Scenario};
 
 /// A validated test, ready to run: its [`Plan`] is known (for progress and planning output).
 pub struct Planned<D> {
@@ -139,20 +142,28 @@ impl<D: Send + Sync + 'static> Planned<D> {
         let mut setup_error = None;
         if let Some(f) = setup {
             match hook(&shared, "setup", test.setup_timeout, stop.graceful(), f).await {
-                HookEnd::Done(Ok(v)) => {
-                    let v = Arc::new(v);
-                    let _ = shared.setup_data.set(v.clone());
-                    setup_value = Some(v);
-                }
+                HookEnd::Done(Ok(v)) => setup_value = Some(Arc::new(v)),
                 HookEnd::Done(Err(e)) => setup_error = Some(e),
                 HookEnd::TimedOut(t) => setup_error = Some(format!("did not finish within {t:?}")),
                 HookEnd::Stopped => setup_error = Some("stopped before it finished".into()),
             }
         }
-        if setup_error.is_none() {
+        let data = setup_value
+            .clone()
+            .or_else(|| test.no_setup_value.map(|f| Arc::new(f())));
+        if let (None, None) = (&setup_error, &data) {
+            setup_error = Some("the test has no setup value for its scenarios".into());
+        }
+        if let (None, Some(data)) = (&setup_error, data) {
             let mut tasks = tokio::task::JoinSet::new();
-            for s in &plan.scenarios {
-                tasks.spawn(run_scenario(s.clone(), shared.clone(), stop.clone()));
+            for (schedule, s) in plan.scenarios.iter().zip(&test.scenarios) {
+                let exec = s.bind(data.clone());
+                tasks.spawn(run_scenario(
+                    schedule.clone(),
+                    exec,
+                    shared.clone(),
+                    stop.clone(),
+                ));
             }
             tasks.join_all().await;
             let teardown: Option<TeardownFn<D>> = test.teardown.take();
@@ -216,7 +227,7 @@ impl<D: Send + Sync + 'static> Planned<D> {
 
 /// Runs one scenario: waits for its start time, runs the executor, and enforces its end
 /// (stop new iterations) and graceful stop (interrupt running ones, at once on `stop_now`).
-async fn run_scenario(s: Scenario, shared: Arc<RunShared>, stop: Stop) {
+async fn run_scenario(s: Schedule, exec: VuFn, shared: Arc<RunShared>, stop: Stop) {
     let start = shared.start + s.start_time;
     tokio::select! {
         _ = tokio::time::sleep_until(start) => {}
@@ -229,7 +240,7 @@ async fn run_scenario(s: Scenario, shared: Arc<RunShared>, stop: Stop) {
     let run = Arc::new(ScenarioRun {
         shared,
         name: Arc::from(s.name.as_str()),
-        exec: s.exec.clone(),
+        exec,
         tags: Tags::from_pairs(pairs),
         start,
         stop: no_new.clone(),

@@ -9,8 +9,9 @@ use rustls::pki_types::CertificateDer;
 use super::Test;
 use crate::engine::{ConnectionModel, extra_roots};
 use crate::metrics::{MetricKind, builtin_kind};
+use crate::scenario::Schedule;
 use crate::threshold::{self, Compiled};
-use crate::{Error, Scenario, settings};
+use crate::{Error, settings};
 
 /// A validated test: every input parsed, every duration already time-scaled.
 #[derive(Clone)]
@@ -21,8 +22,8 @@ pub struct Plan {
     pub base_url: Option<url::Url>,
     /// The compiled thresholds.
     pub thresholds: Vec<Compiled>,
-    /// The scenarios, time-scaled.
-    pub scenarios: Vec<Scenario>,
+    /// The scenarios' schedules, time-scaled, in the order they were added.
+    pub scenarios: Vec<Schedule>,
     /// When the last scenario's executor ends (before graceful stops).
     pub duration: Duration,
     pub(crate) tls_roots: Vec<CertificateDer<'static>>,
@@ -39,7 +40,7 @@ impl std::fmt::Debug for Plan {
                 &self
                     .scenarios
                     .iter()
-                    .map(Scenario::name)
+                    .map(Schedule::name)
                     .collect::<Vec<_>>(),
             )
             .field("duration", &self.duration)
@@ -70,7 +71,7 @@ pub(super) fn validate<D>(t: &Test<D>) -> Result<Plan, Error> {
         ));
     }
     let mut seen = HashSet::new();
-    for s in &t.scenarios {
+    for s in t.scenarios.iter().map(|s| &s.schedule) {
         let problem = |reason: String| Error::Scenario {
             scenario: s.name.clone(),
             reason,
@@ -126,7 +127,11 @@ pub(super) fn validate<D>(t: &Test<D>) -> Result<Plan, Error> {
         }
     }
     Error::all(errors)?;
-    let scenarios: Vec<Scenario> = t.scenarios.iter().map(|s| s.scaled(scale)).collect();
+    let scenarios: Vec<Schedule> = t
+        .scenarios
+        .iter()
+        .map(|s| s.schedule.scaled(scale))
+        .collect();
     let duration = scenarios
         .iter()
         .map(|s| s.start_time + s.executor.duration())

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::Scenario;
 use crate::metrics::{Aggregation, Sink, Store, names};
+use crate::scenario::Schedule;
 use crate::threshold::{AbortReason, ThresholdResult, parse_expression, parse_selector};
 
 /// What each scenario was planned to do, and how many iterations it completed.
@@ -23,7 +23,7 @@ pub struct ScenarioInfo {
 }
 
 impl ScenarioInfo {
-    pub(crate) fn of(s: &Scenario, store: &Store) -> ScenarioInfo {
+    pub(crate) fn of(s: &Schedule, store: &Store) -> ScenarioInfo {
         let only = [("scenario".to_string(), s.name.clone())];
         let count = |metric| {
             store

@@ -22,21 +22,23 @@ pub fn shape() -> RampingVus {
     )
 }
 
-pub fn iteration(vu: &mut Vu) -> futures::future::BoxFuture<'_, Result<(), BoxError>> {
+pub fn iteration<'a>(
+    vu: &'a mut Vu,
+    fixture: &'a Fixture,
+) -> futures::future::BoxFuture<'a, Result<(), BoxError>> {
     Box::pin(async move {
         let mut outcome = Outcome::default();
         if vu.rng().random_bool(0.3) {
-            register_branch(vu, &mut outcome).await;
+            register_branch(vu, fixture, &mut outcome).await;
         } else {
-            login_branch(vu, &mut outcome).await;
+            login_branch(vu, fixture, &mut outcome).await;
         }
         pause(vu, (2.0, 4.0)).await;
         outcome.finish()
     })
 }
 
-async fn register_branch(vu: &mut Vu, o: &mut Outcome) {
-    let fixture = vu.setup_data::<Fixture>();
+async fn register_branch(vu: &mut Vu, fixture: &Fixture, o: &mut Outcome) {
     let xff = fixture.forwarded_for(vu.id(), vu.iteration());
     let xff = xff.as_deref();
     let n = next(vu);
@@ -62,8 +64,7 @@ async fn register_branch(vu: &mut Vu, o: &mut Outcome) {
     pause(vu, (1.0, 2.0)).await;
 }
 
-async fn login_branch(vu: &mut Vu, o: &mut Outcome) {
-    let fixture = vu.setup_data::<Fixture>();
+async fn login_branch(vu: &mut Vu, fixture: &Fixture, o: &mut Outcome) {
     let xff = fixture.forwarded_for(vu.id(), vu.iteration());
     let xff = xff.as_deref();
     let (_, user) = fixture.user_for(vu.id());

@@ -32,14 +32,14 @@ const PACING: Pacing = Pacing {
     after_logout: (1.0, 2.0),
 };
 
-pub fn agents(vu: &mut Vu) -> BoxFuture<'_, Result<(), BoxError>> {
-    Box::pin(logged_in(vu, PACING, |vu, f, s, o| {
+pub fn agents<'a>(vu: &'a mut Vu, f: &'a Fixture) -> BoxFuture<'a, Result<(), BoxError>> {
+    Box::pin(logged_in(vu, f, PACING, |vu, f, s, o| {
         Box::pin(mix(vu, f, s, o, Resource::Agent))
     }))
 }
 
-pub fn pipelines(vu: &mut Vu) -> BoxFuture<'_, Result<(), BoxError>> {
-    Box::pin(logged_in(vu, PACING, |vu, f, s, o| {
+pub fn pipelines<'a>(vu: &'a mut Vu, f: &'a Fixture) -> BoxFuture<'a, Result<(), BoxError>> {
+    Box::pin(logged_in(vu, f, PACING, |vu, f, s, o| {
         Box::pin(mix(vu, f, s, o, Resource::Pipeline))
     }))
 }

@@ -3,7 +3,6 @@
 //! it — the closing pause and the logout always run, so a failing target never turns a VU into
 //! a hot loop.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -57,9 +56,13 @@ pub type Work =
 
 /// An iteration of agents, pipelines, stress, spike and soak: log in as the VU's test user →
 /// pause (a failed login pauses and ends the iteration) → `work` → log out → pause.
-pub async fn logged_in(vu: &mut Vu, pacing: Pacing, work: Work) -> Result<(), BoxError> {
-    let f: Arc<Fixture> = vu.setup_data::<Fixture>();
-    let session = match fixture::login(vu, &f).await {
+pub async fn logged_in(
+    vu: &mut Vu,
+    f: &Fixture,
+    pacing: Pacing,
+    work: Work,
+) -> Result<(), BoxError> {
+    let session = match fixture::login(vu, f).await {
         Ok(s) => s,
         Err(e) => {
             pause(vu, pacing.login_failed).await;
@@ -68,7 +71,7 @@ pub async fn logged_in(vu: &mut Vu, pacing: Pacing, work: Work) -> Result<(), Bo
     };
     pause(vu, pacing.after_login).await;
     let mut outcome = Outcome::default();
-    work(vu, &f, &session, &mut outcome).await;
+    work(vu, f, &session, &mut outcome).await;
     let out = fixture::logout(vu, &session).await;
     outcome.note(out);
     pause(vu, pacing.after_logout).await;

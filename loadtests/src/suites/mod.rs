@@ -13,6 +13,8 @@ use std::fmt;
 
 use harness::prelude::*;
 
+use crate::fixture::Fixture;
+
 /// One of the seven suites of the original k6 suite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Suite {
@@ -48,16 +50,18 @@ impl Suite {
         }
     }
 
-    /// The suite's scenario, at full length (the runner applies `LOADTEST_TIME_SCALE`).
-    pub fn scenario(self) -> Scenario {
+    /// The suite's scenario, at full length (the runner applies `LOADTEST_TIME_SCALE`); its
+    /// VUs receive setup's [`Fixture`].
+    pub fn scenario(self) -> Scenario<Fixture> {
+        let smoke = ConstantVus::new(5, secs(30));
         match self {
-            Suite::Smoke => Scenario::new("smoke", ConstantVus::new(5, secs(30)), smoke::iteration),
-            Suite::Auth => Scenario::new("auth", auth::shape(), auth::iteration),
-            Suite::Agents => Scenario::new("agents", crud::shape(), crud::agents),
-            Suite::Pipelines => Scenario::new("pipelines", crud::shape(), crud::pipelines),
-            Suite::Stress => Scenario::new("stress", stress::shape(), stress::iteration),
-            Suite::Spike => Scenario::new("spike", spike::shape(), spike::iteration),
-            Suite::Soak => Scenario::new("soak", soak::shape(), soak::iteration),
+            Suite::Smoke => Scenario::with_data("smoke", smoke, smoke::iteration),
+            Suite::Auth => Scenario::with_data("auth", auth::shape(), auth::iteration),
+            Suite::Agents => Scenario::with_data("agents", crud::shape(), crud::agents),
+            Suite::Pipelines => Scenario::with_data("pipelines", crud::shape(), crud::pipelines),
+            Suite::Stress => Scenario::with_data("stress", stress::shape(), stress::iteration),
+            Suite::Spike => Scenario::with_data("spike", spike::shape(), spike::iteration),
+            Suite::Soak => Scenario::with_data("soak", soak::shape(), soak::iteration),
         }
     }
 
@@ -215,7 +219,7 @@ mod tests {
         ),
     ];
 
-    fn stages(s: &Scenario) -> Vec<(u64, u64)> {
+    fn stages(s: &Scenario<Fixture>) -> Vec<(u64, u64)> {
         match s.executor() {
             Executor::RampingVus(r) => r
                 .stages

@@ -12,17 +12,19 @@ use crate::fixture::{Fixture, next};
 const STEP: (f64, f64) = (0.5, 1.0);
 const END: (f64, f64) = (1.0, 2.0);
 
-pub fn iteration(vu: &mut Vu) -> futures::future::BoxFuture<'_, Result<(), BoxError>> {
+pub fn iteration<'a>(
+    vu: &'a mut Vu,
+    fixture: &'a Fixture,
+) -> futures::future::BoxFuture<'a, Result<(), BoxError>> {
     Box::pin(async move {
         let mut outcome = Outcome::default();
-        steps(vu, &mut outcome).await;
+        steps(vu, fixture, &mut outcome).await;
         pause(vu, END).await;
         outcome.finish()
     })
 }
 
-async fn steps(vu: &mut Vu, o: &mut Outcome) {
-    let fixture = vu.setup_data::<Fixture>();
+async fn steps(vu: &mut Vu, fixture: &Fixture, o: &mut Outcome) {
     let xff = fixture.forwarded_for(vu.id(), vu.iteration());
     let xff = xff.as_deref();
 

@@ -31,8 +31,8 @@ const PACING: Pacing = Pacing {
     after_logout: (0.1, 0.3),
 };
 
-pub fn iteration(vu: &mut Vu) -> BoxFuture<'_, Result<(), BoxError>> {
-    Box::pin(logged_in(vu, PACING, |vu, f, s, o| {
+pub fn iteration<'a>(vu: &'a mut Vu, f: &'a Fixture) -> BoxFuture<'a, Result<(), BoxError>> {
+    Box::pin(logged_in(vu, f, PACING, |vu, f, s, o| {
         Box::pin(operation(vu, f, s, o))
     }))
 }
