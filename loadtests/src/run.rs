@@ -27,6 +27,8 @@ pub struct RunOptions {
     pub time_scale: Option<f64>,
     /// Overrides `BASE_URL` and the environment's base URL.
     pub base_url: Option<String>,
+    /// Overrides `LOADTEST_REPORT_DIR`.
+    pub report_dir: Option<std::path::PathBuf>,
     /// Overrides the environment's `distinct_forwarded_for` (one client address per iteration).
     pub distinct_forwarded_for: Option<bool>,
 }
@@ -160,7 +162,12 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
             t.max_us
         );
     }
-    if let Ok(dir) = std::env::var("LOADTEST_REPORT_DIR") {
+    let report_dir = options.report_dir.clone().or_else(|| {
+        std::env::var_os("LOADTEST_REPORT_DIR")
+            .filter(|v| !v.is_empty())
+            .map(Into::into)
+    });
+    if let Some(dir) = report_dir {
         write_json(&dir, suite, &report)?;
     }
     if report.interrupted() {
@@ -172,8 +179,8 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
 
 /// Writes `<dir>/<suite>.json` atomically (a temporary file, then a rename), so a reader never
 /// sees half a report; a report that cannot be written fails the run.
-fn write_json(dir: &str, suite: Suite, report: &Report) -> Result<(), Error> {
-    let path = std::path::Path::new(dir).join(format!("{suite}.json"));
+fn write_json(dir: &std::path::Path, suite: Suite, report: &Report) -> Result<(), Error> {
+    let path = dir.join(format!("{suite}.json"));
     let failed = |e: std::io::Error| Error::Report {
         path: path.display().to_string(),
         reason: e.to_string(),
