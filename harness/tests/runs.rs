@@ -1,8 +1,9 @@
 //! End-to-end runs against local HTTP servers started by each test: exact counts, the open
-//! model under a stalling server, thresholds that must fail, hooks, checks and errors.
+//! model under a stalling server, thresholds that must fail, checks and errors (hooks:
+//! `hooks.rs`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use harness::prelude::*;
@@ -245,95 +246,6 @@ async fn configuration_errors_are_all_reported_before_any_request() {
     ] {
         assert!(err.contains(fragment), "{err} lacks {fragment}");
     }
-    server.verify().await;
-}
-
-#[derive(Debug)]
-struct Seed {
-    token: String,
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn setup_data_reaches_every_vu_typed_and_vu_state_is_private_per_type() {
-    let server = MockServer::builder()
-        .disable_request_recording()
-        .start()
-        .await;
-    Mock::given(path("/setup"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("tok-123"))
-        .mount(&server)
-        .await;
-    Mock::given(path("/work"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let s2 = seen.clone();
-    let report = quiet("hooks")
-        .base_url(server.uri())
-        .setup(|vu| {
-            Box::pin(async move {
-                let res = vu.get("/setup").send().await;
-                Ok(Seed { token: res.text() })
-            })
-        })
-        .scenario(Scenario::with_data(
-            "s",
-            PerVuIterations::new(3, 4),
-            move |vu, seed: &Seed| {
-                let seen = s2.clone();
-                Box::pin(async move {
-                    let count: &mut u32 = vu.state();
-                    *count += 1;
-                    let n = *count;
-                    // A second state type lives beside the first.
-                    let it = vu.iteration();
-                    vu.state::<Vec<u64>>().push(it);
-                    assert_eq!(vu.state::<Vec<u64>>().len() as u32, n);
-                    vu.get("/work").bearer(&seed.token).send().await;
-                    seen.lock().unwrap().push((vu.id(), n, seed.token.clone()));
-                    Ok(())
-                })
-            },
-        ))
-        .run()
-        .await
-        .unwrap();
-    let seen = seen.lock().unwrap();
-    assert_eq!(seen.len(), 12);
-    assert!(seen.iter().all(|(_, _, t)| t == "tok-123"));
-    for id in 1..=3 {
-        let mut counts: Vec<u32> = seen
-            .iter()
-            .filter(|(v, _, _)| *v == id)
-            .map(|(_, n, _)| *n)
-            .collect();
-        counts.sort();
-        assert_eq!(
-            counts,
-            vec![1, 2, 3, 4],
-            "VU {id} counts its own iterations"
-        );
-    }
-    assert_eq!(report.count("http_reqs{group:::setup}"), 1.0);
-}
-
-#[tokio::test]
-async fn a_failing_setup_stops_the_test_before_load() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(0)
-        .mount(&server)
-        .await;
-    let err = quiet("setup-fails")
-        .base_url(server.uri())
-        .setup(|_vu| Box::pin(async move { Err::<(), BoxError>("no test user".into()) }))
-        .scenario(Scenario::new("s", SharedIterations::new(1, 5), ping))
-        .run()
-        .await
-        .unwrap_err();
-    assert!(err.to_string().contains("setup failed: no test user"));
     server.verify().await;
 }
 

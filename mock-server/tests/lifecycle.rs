@@ -1,13 +1,13 @@
 //! What a load test's teardown relies on, as the real API does it: archived agents leave their
 //! deployments active until stopped, gateways and workspaces are deleted, and access tokens
-//! expire (refresh gives a new pair).
+//! expire (refresh gives a new pair); and the store stays bounded however long a run is.
 
 mod support;
 
 use std::time::Duration;
 
 use mock_server::MockConfig;
-use mock_server::domain::{Kind, Limits};
+use mock_server::domain::{Api, ApiRequest, Kind, Limits};
 use serde_json::json;
 use support::{Client, start};
 
@@ -140,4 +140,58 @@ async fn access_tokens_expire_after_their_lifetime_and_a_refresh_gives_a_new_pai
 #[test]
 fn the_default_token_lifetime_is_the_real_servers_900_seconds() {
     assert_eq!(Limits::default().token_lifetime, Duration::from_secs(900));
+}
+
+#[test]
+fn the_store_stays_bounded_by_evicting_old_tokens_and_archived_objects() {
+    let api = Api::new(Limits {
+        tokens: 100,
+        archived: 10,
+        ..Limits::default()
+    });
+    let call = |method: &str, path: &str, token: Option<&str>, body: serde_json::Value| {
+        let header = token.map(|t| format!("Bearer {t}"));
+        let bytes = serde_json::to_vec(&body).unwrap();
+        let mut req = ApiRequest::new(method, path);
+        req.authorization = header.as_deref();
+        req.body = &bytes;
+        api.handle(&req).json_body()
+    };
+    let reg = call(
+        "POST",
+        "/api/v1/auth/register",
+        None,
+        json!({"email": "b@example.com", "password": "Passw0rd!23", "name": "B", "organization_name": "O"}),
+    );
+    let token = reg["tokens"]["access_token"].as_str().unwrap().to_string();
+    let ws = call(
+        "POST",
+        "/api/v1/workspaces",
+        Some(&token),
+        json!({"name": "w"}),
+    );
+    for i in 0..200 {
+        let a = call(
+            "POST",
+            "/api/v1/agents",
+            Some(&token),
+            json!({"workspace_id": ws["id"], "name": format!("a{i}"), "agent_type": "chat", "model_id": "m"}),
+        );
+        call(
+            "DELETE",
+            &format!("/api/v1/agents/{}", a["id"].as_str().unwrap()),
+            Some(&token),
+            json!(null),
+        );
+    }
+    assert!(api.sizes().agents <= 10, "{:?}", api.sizes());
+    for _ in 0..200 {
+        call(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "b@example.com", "password": "Passw0rd!23"}),
+        );
+    }
+    assert!(api.sizes().tokens <= 100, "{:?}", api.sizes());
 }
