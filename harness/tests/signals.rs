@@ -3,7 +3,6 @@
 
 #![cfg(unix)]
 
-use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -18,36 +17,39 @@ fn demo() -> std::path::PathBuf {
         .join("interrupt_demo")
 }
 
-fn interrupt_with(signal: &str) {
+/// Starts the demo (with `slow_teardown`), sends each signal after its pause, and returns the
+/// exit status, stdout and how long it all took.
+fn interrupt(slow_teardown: bool, signals: &[(&str, u64)]) -> (Option<i32>, String, Duration) {
     let started = Instant::now();
-    let mut child = Command::new(demo())
+    let mut cmd = Command::new(demo());
+    if slow_teardown {
+        cmd.env("INTERRUPT_DEMO_SLOW_TEARDOWN", "1");
+    }
+    let child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("the example is built by cargo test");
-    std::thread::sleep(Duration::from_millis(1500));
-    let sent = Command::new("kill")
-        .args([&format!("-{signal}"), &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
-    let status = child.wait().unwrap();
-    let mut out = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
+    for (signal, after_ms) in signals {
+        std::thread::sleep(Duration::from_millis(*after_ms));
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out.status.code(), stdout, started.elapsed())
+}
+
+fn interrupt_with(signal: &str) {
+    let (status, out, took) = interrupt(false, &[(signal, 1500)]);
     assert!(
-        started.elapsed() < Duration::from_secs(20),
+        took < Duration::from_secs(20),
         "a 60 s run must stop soon after {signal}"
     );
-    assert_eq!(
-        status.code(),
-        Some(130),
-        "exit status after {signal}\n{out}"
-    );
+    assert_eq!(status, Some(130), "exit status after {signal}\n{out}");
     assert!(out.contains("teardown ran"), "{out}");
     assert!(
         out.contains(&format!("INTERRUPTED by SIG{signal}")),
@@ -69,40 +71,14 @@ fn sigterm_does_the_same() {
 
 #[test]
 fn a_second_signal_cuts_a_slow_teardown_short_and_still_prints_the_summary() {
-    let started = Instant::now();
-    let mut child = Command::new(demo())
-        .env("INTERRUPT_DEMO_SLOW_TEARDOWN", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the example is built by cargo test");
-    std::thread::sleep(Duration::from_millis(1500));
-    let kill = |sig: &str| {
-        assert!(
-            Command::new("kill")
-                .args([sig, &child.id().to_string()])
-                .status()
-                .unwrap()
-                .success()
-        )
-    };
-    kill("-INT");
-    // Teardown starts once the VUs' iterations end (50 ms think time): give it a moment.
-    std::thread::sleep(Duration::from_millis(1000));
-    kill("-INT");
-    let status = child.wait().unwrap();
-    let mut out = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
+    // Teardown starts once the VUs' iterations end (50 ms think time): the second signal comes
+    // a second after the first.
+    let (status, out, took) = interrupt(true, &[("INT", 1500), ("INT", 1000)]);
     assert!(
-        started.elapsed() < Duration::from_secs(15),
+        took < Duration::from_secs(15),
         "a 30 s teardown must be cut by the second signal: {out}"
     );
-    assert_eq!(status.code(), Some(130), "{out}");
+    assert_eq!(status, Some(130), "{out}");
     assert!(out.contains("teardown ran"), "{out}");
     assert!(!out.contains("slow teardown finished"), "{out}");
     assert!(out.contains("teardown was cut short"), "{out}");
