@@ -145,23 +145,51 @@ macro_rules! with_retries {
                     waited.push(format!("{} s", wait.as_secs()));
                     attempt += 1;
                 }
-                Err(e) => break Err($crate::fixture::retry_error($what, attempt, &waited, e)),
+                Err(e) => {
+                    break Err($crate::fixture::Retried {
+                        what: $what.to_string(),
+                        attempts: attempt,
+                        waited,
+                        last: e,
+                    });
+                }
             }
         }
     }};
 }
 pub(crate) use with_retries;
 
-pub(crate) fn retry_error(what: &str, attempts: u32, waited: &[String], e: ApiError) -> String {
-    if attempts == 1 {
-        format!("{what}: {e}")
-    } else {
-        format!(
-            "{what}: failed {attempts} times (retried after {}): {e}",
-            waited.join(", then ")
-        )
+/// A call that failed for good, after the tries it was given.
+#[derive(Debug)]
+pub struct Retried {
+    pub what: String,
+    pub attempts: u32,
+    /// The waits between tries, as said: `1 s`, `2 s`.
+    pub waited: Vec<String>,
+    pub last: ApiError,
+}
+
+impl std::fmt::Display for Retried {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Retried {
+            what,
+            attempts,
+            waited,
+            last,
+        } = self;
+        if *attempts == 1 {
+            write!(f, "{what}: {last}")
+        } else {
+            let waited = waited.join(", then ");
+            write!(
+                f,
+                "{what}: failed {attempts} times (retried after {waited}): {last}"
+            )
+        }
     }
 }
+
+impl std::error::Error for Retried {}
 
 /// Setup: registers `count` users, each with a workspace.
 pub async fn setup(vu: &mut Vu, count: usize, forwarded_for: bool) -> Result<Fixture, BoxError> {

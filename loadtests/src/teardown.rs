@@ -13,7 +13,8 @@ use harness::prelude::*;
 
 use crate::client::{self, ApiError, Auth};
 use crate::data;
-use crate::fixture::{Created, Fixture, TestUser, with_retries};
+use crate::fixture::{Created, Fixture, Retried, TestUser, with_retries};
+use crate::model::LoggedIn;
 
 /// How many test users are cleaned up at once.
 const TEARDOWN_CONCURRENCY: usize = 8;
@@ -75,11 +76,7 @@ pub async fn teardown(vu: &mut Vu, fixture: Option<Arc<Fixture>>) -> Result<(), 
 async fn clean_user(vu: &mut Vu, f: &Fixture, i: usize) -> Result<(), String> {
     let user = &f.users[i];
     let xff = f.hook_address(i);
-    let what = "logging in to clean up";
-    let logged = with_retries!(
-        what,
-        client::login(vu, &user.email, data::PASSWORD, xff.as_deref())
-    )?;
+    let mut logged = log_in(vu, user, xff.as_deref()).await?;
     let auth = Auth {
         token: &logged.tokens.access_token,
         forwarded_for: xff.as_deref(),
@@ -91,13 +88,33 @@ async fn clean_user(vu: &mut Vu, f: &Fixture, i: usize) -> Result<(), String> {
             Created::Pipeline => client::delete_pipeline(vu, auth, &id).await,
         };
     }
-    let result = match sweep(vu, auth, user).await {
+    let mut swept = sweep(vu, auth, user).await;
+    if swept.as_ref().is_err_and(|e| e.last.is_unauthorized()) {
+        // The token expired during a long clean-up: log in again, once, and sweep again.
+        logged = log_in(vu, user, xff.as_deref()).await?;
+        let auth = Auth {
+            token: &logged.tokens.access_token,
+            forwarded_for: xff.as_deref(),
+        };
+        swept = sweep(vu, auth, user).await;
+    }
+    let auth = Auth {
+        token: &logged.tokens.access_token,
+        forwarded_for: xff.as_deref(),
+    };
+    let _ = client::logout(vu, auth, Some(&logged.tokens.refresh_token)).await;
+    match swept {
         Ok(left) if left.is_empty() => Ok(()),
         Ok(left) => Err(format!("{} objects left: {left:?}", left.count())),
         Err(e) => Err(format!("the sweep failed: {e}")),
-    };
-    let _ = client::logout(vu, auth, Some(&logged.tokens.refresh_token)).await;
-    result
+    }
+}
+
+/// A fresh session for the clean-up (setup's tokens may have expired long ago).
+async fn log_in(vu: &mut Vu, user: &TestUser, xff: Option<&str>) -> Result<LoggedIn, String> {
+    let what = "logging in to clean up";
+    with_retries!(what, client::login(vu, &user.email, data::PASSWORD, xff))
+        .map_err(|e| e.to_string())
 }
 
 /// How many list-and-delete rounds the sweep makes before it reports what is left.
@@ -105,7 +122,7 @@ const SWEEP_ROUNDS: usize = 3;
 
 /// Deletes or stops everything live in the user's organisation, in up to [`SWEEP_ROUNDS`]
 /// rounds (a delete that failed transiently is tried again), then lists what is left.
-pub async fn sweep(vu: &mut Vu, auth: Auth<'_>, user: &TestUser) -> Result<Leftovers, String> {
+pub async fn sweep(vu: &mut Vu, auth: Auth<'_>, user: &TestUser) -> Result<Leftovers, Retried> {
     let mut live = with_retries!("listing", leftovers(vu, auth, user))?;
     for _ in 0..SWEEP_ROUNDS {
         if live.is_empty() {

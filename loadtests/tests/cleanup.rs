@@ -197,3 +197,76 @@ async fn a_target_that_fails_every_request_gets_the_originals_pace_not_a_hot_loo
     );
     assert!(!run.report.passed());
 }
+
+/// A server whose register fails `failures` times with 503 before it answers like the API.
+async fn flaky_register(failures: u64) -> wiremock::MockServer {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, ResponseTemplate};
+    let server = wiremock::MockServer::start().await;
+    if failures > 0 {
+        Mock::given(method("POST"))
+            .and(path("/api/v1/auth/register"))
+            .respond_with(ResponseTemplate::new(503))
+            .up_to_n_times(failures)
+            .with_priority(1)
+            .mount(&server)
+            .await;
+    }
+    let registered = serde_json::json!({
+        "user": {"id": "u1", "email": "lt@example.com", "organization_id": "o1"},
+        "tokens": {"access_token": "a", "refresh_token": "r"}
+    });
+    Mock::given(method("POST"))
+        .and(path("/api/v1/auth/register"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(registered))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/workspaces"))
+        .respond_with(
+            ResponseTemplate::new(201).set_body_json(serde_json::json!({"id": "w1", "name": "ws"})),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn setup_against(server: &wiremock::MockServer) -> (Result<(), String>, Duration) {
+    let started = std::time::Instant::now();
+    let result = Test::new("setup")
+        .time_scale(1.0)
+        .base_url(server.uri())
+        .setup(|vu| Box::pin(fixture::setup(vu, 1, false)))
+        .scenario(Scenario::new("none", SharedIterations::new(1, 1), |_vu| {
+            Box::pin(async { Ok(()) })
+        }))
+        .run()
+        .await;
+    (
+        result.map(|_| ()).map_err(|e| e.to_string()),
+        started.elapsed(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setup_retries_a_transient_failure_and_waits_as_it_says() {
+    let (ok, took) = setup_against(&flaky_register(2).await).await;
+    assert_eq!(ok, Ok(()));
+    assert!(
+        took >= Duration::from_secs(3),
+        "waited 1 s then 2 s: {took:?}"
+    );
+
+    let (err, took) = setup_against(&flaky_register(u64::MAX).await).await;
+    let err = err.unwrap_err();
+    assert!(
+        err.contains("registering test user 1 of 1: failed 3 times (retried after 1 s, then 2 s)"),
+        "{err}"
+    );
+    assert!(err.contains("status 503"), "{err}");
+    assert!(
+        took >= Duration::from_secs(3) && took < Duration::from_secs(10),
+        "{took:?}"
+    );
+}

@@ -159,3 +159,34 @@ async fn an_abort_on_fail_threshold_stops_the_agents_suite_and_teardown_still_cl
     assert!(run.report.problems.is_empty(), "{:?}", run.report.problems);
     run.assert_no_litter();
 }
+
+fn rate_limited(rotate: bool, scale: f64) -> RunOptions {
+    RunOptions {
+        mock: Some(MockConfig {
+            rate_limits: true,
+            ..MockConfig::default()
+        }),
+        distinct_forwarded_for: Some(rotate),
+        time_scale: Some(scale),
+        ..RunOptions::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn against_a_server_limiting_auth_per_address_an_address_per_iteration_meets_no_429() {
+    let run = loadtests::run_with(Suite::Auth, rate_limited(true, 0.05))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(run.report.count("http_reqs{name:POST /api/v1/auth/login}") > 20.0);
+    assert_eq!(run.report.count("rate_limited"), 0.0);
+    run.report.assert_thresholds();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_an_address_per_iteration_the_same_server_answers_429() {
+    // smoke registers a user every iteration: five VUs from one address exceed 5 a minute.
+    let run = loadtests::run_with(Suite::Smoke, rate_limited(false, 0.05))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(run.report.count("rate_limited") > 0.0);
+}
