@@ -2,7 +2,10 @@
 
 use std::time::Duration;
 
-use harness::metrics::{MetricKind, Sample, Sink, Store, Tags, TrendSink, Value};
+use harness::metrics::{
+    HttpSample, MAX_TAG_SETS, MetricKind, SKETCH_PRECISION, Sample, Sink, Store, Tags, TrendSink,
+    Value,
+};
 use harness::threshold::Aggregation;
 
 fn sample(metric: &'static str, kind: MetricKind, value: f64, tags: &Tags, at_ms: u64) -> Sample {
@@ -91,9 +94,14 @@ fn stores_merge_series_and_buckets_exactly() {
         only_ok.aggregate(Aggregation::Max, Duration::ZERO),
         Some(10.0)
     );
-    let buckets = &one.get("http_req_duration").unwrap().buckets();
-    assert_eq!(buckets.len(), 2);
-    assert_eq!(buckets[0].count + buckets[1].count, 200);
+    let windows: Vec<_> = one
+        .get("http_req_duration")
+        .unwrap()
+        .timeline()
+        .windows()
+        .collect();
+    assert_eq!(windows.len(), 2);
+    assert_eq!(windows[0].bucket.count + windows[1].bucket.count, 200);
     assert_eq!(one.count("http_reqs"), 100.0);
 }
 
@@ -132,4 +140,149 @@ fn trend_memory_does_not_grow_with_samples() {
     // The counts array is sized by the value range, not the number of samples.
     assert!(t.hist.distinct_values() >= before);
     assert!(t.hist.distinct_values() < 200_000);
+}
+
+fn request(tags: &Tags, second: u64, i: u64) -> HttpSample {
+    // A latency that wanders over the day: 2–200 ms.
+    let ms = 2.0 + ((second * 7 + i * 13) % 1000) as f64 / 5.0;
+    HttpSample {
+        tags: tags.clone(),
+        at: Duration::from_millis(second * 1000 + i * 100),
+        duration_ms: ms,
+        waiting_ms: ms * 0.9,
+        blocked_ms: 0.0,
+        connecting_ms: 0.0,
+        tls_handshaking_ms: 0.0,
+        expected_response: i % 50 != 0,
+        sent: 120,
+        received: 300,
+        error: None,
+    }
+}
+
+/// What a suite's run feeds the store each second: ten requests over two endpoints, a
+/// custom trend, iterations and the VU gauge.
+fn one_second(store: &mut Store, second: u64, tags: &[Tags; 2]) {
+    for i in 0..10 {
+        store.add_http(&request(&tags[(i % 2) as usize], second, i));
+    }
+    let at = second * 1000 + 500;
+    store.add(&sample(
+        "login_duration",
+        MetricKind::Trend,
+        250.0,
+        &tags[0],
+        at,
+    ));
+    store.add(&sample(
+        "iterations",
+        MetricKind::Counter,
+        1.0,
+        &tags[0],
+        at,
+    ));
+    store.add(&sample(
+        "vus",
+        MetricKind::Gauge,
+        100.0,
+        &Tags::default(),
+        at,
+    ));
+}
+
+#[test]
+fn a_simulated_day_of_one_second_buckets_grows_less_than_a_megabyte_an_hour() {
+    let tags = [
+        Tags::from_pairs([("name", "GET /api/v1/agents"), ("status", "200")]),
+        Tags::from_pairs([("name", "POST /api/v1/agents"), ("status", "201")]),
+    ];
+    let mut store = Store::new();
+    let hour = 3600;
+    let mut at_hour = Vec::new();
+    for second in 0..24 * hour {
+        one_second(&mut store, second, &tags);
+        if (second + 1) % hour == 0 {
+            at_hour.push(store.timeline_bytes());
+        }
+    }
+    let growth = (at_hour[23] - at_hour[0]) as f64 / 23.0;
+    assert!(
+        growth < 1024.0 * 1024.0,
+        "{growth:.0} bytes per hour (after 1 h: {} B, after 24 h: {} B)",
+        at_hour[0],
+        at_hour[23]
+    );
+    // Nothing is lost: every request is in the whole-run sink and in the windows.
+    assert_eq!(store.count("http_reqs"), (24 * hour * 10) as f64);
+    let windows: u64 = store
+        .get("http_reqs")
+        .unwrap()
+        .timeline()
+        .windows()
+        .map(|w| w.bucket.count)
+        .sum();
+    assert_eq!(windows, 24 * hour * 10);
+    eprintln!(
+        "timeline bytes after 1 h: {}, after 24 h: {}, growth per hour: {growth:.0}",
+        at_hour[0], at_hour[23]
+    );
+}
+
+#[test]
+fn a_minute_windows_p95_matches_the_exact_histogram_within_the_stated_precision() {
+    let tags = [
+        Tags::from_pairs([("name", "a")]),
+        Tags::from_pairs([("name", "b")]),
+    ];
+    let mut store = Store::new();
+    // Fifteen minutes: the first five roll up into minute windows.
+    for second in 0..900 {
+        one_second(&mut store, second, &tags);
+    }
+    let series = store.get("http_req_duration").unwrap();
+    let first = series.timeline().windows().next().unwrap();
+    assert_eq!((first.start, first.seconds), (0, 60));
+    let mut exact = TrendSink::new();
+    for second in 0..60 {
+        for i in 0..10 {
+            exact.add(request(&tags[0], second, i).duration_ms);
+        }
+    }
+    for p in [50.0, 95.0, 99.0] {
+        let want = exact.percentile(p);
+        let got = first.bucket.percentile(p).unwrap();
+        // The sketch's 1 % plus the HDR histogram's three significant digits.
+        assert!(
+            (got - want).abs() <= want * (SKETCH_PRECISION + 0.001),
+            "p({p}): window {got} vs exact {want}"
+        );
+    }
+}
+
+#[test]
+fn unique_values_in_a_tag_are_capped_and_the_report_warns() {
+    let mut store = Store::new();
+    for id in 0..(MAX_TAG_SETS as u64 + 500) {
+        let tags = Tags::from_pairs([("name", format!("GET /api/v1/agents/{id}"))]);
+        store.add_http(&request(&tags, 0, id));
+    }
+    let series = store.get("http_req_duration").unwrap();
+    assert_eq!(series.by_tags().count(), MAX_TAG_SETS + 1);
+    assert_eq!(series.overflowed(), 500);
+    assert_eq!(store.count("http_reqs"), (MAX_TAG_SETS + 500) as f64);
+    assert_eq!(
+        store.count("http_reqs{overflow:true}"),
+        0.0,
+        "a selector is not a metric name"
+    );
+    let merged = store
+        .sink("http_reqs", &[("overflow".into(), "true".into())])
+        .unwrap();
+    assert_eq!(merged.samples(), 500);
+    let warnings = store.warnings();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.starts_with("http_req_duration had more than 1000 tag sets"))
+    );
 }

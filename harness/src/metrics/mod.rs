@@ -1,12 +1,14 @@
 //! Metrics: what VUs emit (samples), how they are aggregated (sinks per metric and tag set, plus
-//! one-second buckets) and the built-in metric names.
+//! a time series of one-second buckets rolled into minutes after ten) and the built-in metrics.
 
 mod aggregation;
 mod builtin;
 mod sample;
 mod sink;
+mod sketch;
 mod store;
 mod tags;
+mod timeline;
 
 pub use aggregation::Aggregation;
 pub use builtin::{
@@ -14,5 +16,7 @@ pub use builtin::{
 };
 pub use sample::{Entry, HttpSample, MetricKind, Sample, Value};
 pub use sink::{Sink, TrendSink};
-pub use store::{Bucket, Series, Store};
+pub use sketch::{SKETCH_PRECISION, Sketch};
+pub use store::{MAX_TAG_SETS, Series, Store};
 pub use tags::{Tags, TagsHash};
+pub use timeline::{Bucket, RECENT_SECONDS, ROLLUP_SECONDS, Timeline, Window};

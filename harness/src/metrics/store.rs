@@ -1,69 +1,29 @@
-//! The store: every metric's series (one sink per tag set) and its one-second buckets.
-//! Owned by the collector while the test runs; handed to the report when it ends.
+//! The store: every metric's series (one sink per tag set) and its time series (a
+//! [`Timeline`]). Owned by the collector while the test runs; handed to the report when it
+//! ends. Memory stays flat however long the run: sinks are fixed-size, the timeline rolls old
+//! seconds into minutes, and the tag sets of one metric are capped at [`MAX_TAG_SETS`].
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::{
-    HTTP_METRICS, HttpSample, MetricKind, Sample, Sink, Tags, TagsHash, TrendSink, Value, names,
+    HTTP_METRICS, HttpSample, MetricKind, Sample, Sink, Tags, TagsHash, Timeline, Value, names,
 };
 
-/// One second of one metric, all tag sets together: enough to draw a time series and to compare
-/// windows (error rate, latency percentiles) without keeping raw samples.
-#[derive(Debug, Clone)]
-pub struct Bucket {
-    pub count: u64,
-    pub sum: f64,
-    pub min: f64,
-    pub max: f64,
-    /// For rates: how many samples were non-zero.
-    pub trues: u64,
-    /// For trends: a two-digit histogram of the second's values.
-    pub trend: Option<Box<TrendSink>>,
-}
-
-impl Bucket {
-    fn new(kind: MetricKind) -> Bucket {
-        Bucket {
-            count: 0,
-            sum: 0.0,
-            min: f64::INFINITY,
-            max: f64::NEG_INFINITY,
-            trues: 0,
-            trend: (kind == MetricKind::Trend).then(|| Box::new(TrendSink::with_precision(2))),
-        }
-    }
-
-    fn add(&mut self, v: f64) {
-        self.count += 1;
-        self.sum += v;
-        self.min = self.min.min(v);
-        self.max = self.max.max(v);
-        self.trues += u64::from(v != 0.0);
-        if let Some(t) = &mut self.trend {
-            t.add(v);
-        }
-    }
-
-    fn merge(&mut self, other: &Bucket) {
-        self.count += other.count;
-        self.sum += other.sum;
-        self.min = self.min.min(other.min);
-        self.max = self.max.max(other.max);
-        self.trues += other.trues;
-        if let (Some(a), Some(b)) = (&mut self.trend, &other.trend) {
-            a.merge(b);
-        }
-    }
-}
+/// How many tag sets one metric keeps apart. Beyond it, new tag sets (a tag holding unique
+/// values, such as an id in a URL used as `name`) are merged into one tagged
+/// `overflow:true`, and the report warns.
+pub const MAX_TAG_SETS: usize = 1_000;
 
 /// Everything known about one metric.
 #[derive(Debug, Clone)]
 pub struct Series {
     kind: MetricKind,
     by_tags: HashMap<Tags, Sink, TagsHash>,
-    buckets: Vec<Bucket>,
+    timeline: Timeline,
+    /// Samples whose tag set came past [`MAX_TAG_SETS`] and were merged.
+    overflowed: u64,
 }
 
 impl Series {
@@ -71,7 +31,8 @@ impl Series {
         Series {
             kind,
             by_tags: HashMap::with_hasher(TagsHash),
-            buckets: Vec::new(),
+            timeline: Timeline::new(kind),
+            overflowed: 0,
         }
     }
 
@@ -84,9 +45,14 @@ impl Series {
         self.by_tags.iter()
     }
 
-    /// One bucket per second of the run, from its start.
-    pub fn buckets(&self) -> &[Bucket] {
-        &self.buckets
+    /// The series over time: per second for the last ten minutes, per minute before.
+    pub fn timeline(&self) -> &Timeline {
+        &self.timeline
+    }
+
+    /// How many samples came with a tag set past [`MAX_TAG_SETS`] and were merged.
+    pub fn overflowed(&self) -> u64 {
+        self.overflowed
     }
 
     /// All series whose tags contain `filter`, merged into one sink.
@@ -182,19 +148,24 @@ impl Store {
         if series.kind != kind {
             return;
         }
+        let room = series.by_tags.len() < MAX_TAG_SETS;
         match series.by_tags.get_mut(tags) {
             Some(sink) => sink.add(value),
-            None => {
+            None if room => {
                 let mut sink = Sink::new(kind);
                 sink.add(value);
                 series.by_tags.insert(tags.clone(), sink);
             }
+            None => {
+                series.overflowed += 1;
+                series
+                    .by_tags
+                    .entry(overflow_tags())
+                    .or_insert_with(|| Sink::new(kind))
+                    .add(value);
+            }
         }
-        let second = at.as_secs() as usize;
-        if series.buckets.len() <= second {
-            series.buckets.resize_with(second + 1, || Bucket::new(kind));
-        }
-        series.buckets[second].add(value.as_f64());
+        series.timeline.add(at.as_secs(), value.as_f64());
     }
 
     /// Declares a metric so it shows in the report even with no samples.
@@ -234,15 +205,31 @@ impl Store {
                     .or_insert_with(|| Sink::new(theirs.kind))
                     .merge(sink);
             }
-            if ours.buckets.len() < theirs.buckets.len() {
-                let kind = ours.kind;
-                ours.buckets
-                    .resize_with(theirs.buckets.len(), || Bucket::new(kind));
-            }
-            for (a, b) in ours.buckets.iter_mut().zip(&theirs.buckets) {
-                a.merge(b);
+            ours.overflowed += theirs.overflowed;
+            for w in theirs.timeline.windows() {
+                ours.timeline.merge_at(w.start, w.bucket);
             }
         }
+    }
+
+    /// About how many bytes the time series hold (what grows with the run's length).
+    pub fn timeline_bytes(&self) -> usize {
+        self.series.iter().map(|s| s.timeline.approx_bytes()).sum()
+    }
+
+    /// One sentence per metric whose tag sets were capped.
+    pub fn warnings(&self) -> Vec<String> {
+        self.iter()
+            .filter(|(_, s)| s.overflowed > 0)
+            .map(|(name, s)| {
+                format!(
+                    "{name} had more than {MAX_TAG_SETS} tag sets (does a tag hold unique values, \
+                     such as an id in a request's name?): {} samples were merged under \
+                     overflow:true",
+                    s.overflowed
+                )
+            })
+            .collect()
     }
 
     /// The total of a counter over all its series, or 0.
@@ -251,4 +238,9 @@ impl Store {
             .and_then(|s| s.aggregate(super::Aggregation::Count, Duration::ZERO))
             .unwrap_or(0.0)
     }
+}
+
+/// The tag set that samples past [`MAX_TAG_SETS`] are merged into.
+fn overflow_tags() -> Tags {
+    Tags::from_pairs([("overflow", "true")])
 }

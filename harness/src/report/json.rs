@@ -1,5 +1,5 @@
-//! The report as JSON: every metric with its aggregates and per-second buckets, checks,
-//! thresholds and the run's facts. Stable keys, for dashboards and baselines.
+//! The report as JSON: every metric with its aggregates and its windows over time (per second
+//! for the last ten minutes, per minute before), checks, thresholds and the run's facts.
 
 use serde_json::{Map, Value, json};
 
@@ -10,12 +10,13 @@ pub(super) fn to_json(r: &Report) -> Value {
     let mut metrics = Map::new();
     for (name, series) in r.store.iter() {
         let sink = series.merged(&[]);
-        let buckets: Vec<Value> = series
-            .buckets()
-            .iter()
-            .enumerate()
-            .map(|(second, b)| {
-                let mut v = json!({ "t": second, "count": b.count, "sum": b.sum });
+        let windows: Vec<Value> = series
+            .timeline()
+            .windows()
+            .map(|w| {
+                let b = w.bucket;
+                let mut v =
+                    json!({ "t": w.start, "seconds": w.seconds, "count": b.count, "sum": b.sum });
                 if b.count > 0 {
                     v["min"] = json!(b.min);
                     v["max"] = json!(b.max);
@@ -23,18 +24,16 @@ pub(super) fn to_json(r: &Report) -> Value {
                 if series.kind() == MetricKind::Rate {
                     v["trues"] = json!(b.trues);
                 }
-                if let Some(t) = &b.trend {
-                    if t.count > 0 {
-                        v["p95"] = json!(t.percentile(95.0));
-                        v["p99"] = json!(t.percentile(99.0));
-                    }
+                if let (Some(p95), Some(p99)) = (b.percentile(95.0), b.percentile(99.0)) {
+                    v["p95"] = json!(p95);
+                    v["p99"] = json!(p99);
                 }
                 v
             })
             .collect();
         metrics.insert(
             name.to_string(),
-            json!({ "type": series.kind(), "values": values(&sink, r), "per_second": buckets }),
+            json!({ "type": series.kind(), "values": values(&sink, r), "windows": windows }),
         );
     }
     json!({
@@ -44,6 +43,7 @@ pub(super) fn to_json(r: &Report) -> Value {
         "passed": r.passed(),
         "aborted": r.aborted,
         "problems": r.problems,
+        "warnings": r.store.warnings(),
         "scenarios": r.scenarios,
         "thresholds": r.thresholds,
         "checks": r.checks(),

@@ -55,6 +55,9 @@ pub(super) fn write_summary(r: &Report, out: &mut impl Write) -> io::Result<()> 
     for p in &r.problems {
         writeln!(out, "    FAILED: {p}")?;
     }
+    for w in r.store.warnings() {
+        writeln!(out, "    WARNING: {w}")?;
+    }
     if !r.thresholds.is_empty() {
         writeln!(out, "\n  THRESHOLDS")?;
         write_threshold_table(r, out)?;
