@@ -79,6 +79,36 @@ pub fn measure(mut cmd: Command, limit: Duration) -> Result<(String, u64, Durati
     }
 }
 
+/// Runs `cmd` to its end and returns its resident memory (KB) at each of `marks` after the
+/// start.
+pub fn rss_at(mut cmd: Command, marks: &[Duration], limit: Duration) -> Result<Vec<u64>> {
+    let start = Instant::now();
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("spawn")?;
+    let mut seen = Vec::with_capacity(marks.len());
+    while seen.len() < marks.len() {
+        if start.elapsed() >= marks[seen.len()] {
+            seen.push(status_kb(child.id(), "VmRSS:"));
+        }
+        if child.try_wait()?.is_some() {
+            bail!(
+                "{cmd:?} ended before {:?}",
+                marks[seen.len().min(marks.len() - 1)]
+            );
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            bail!("{cmd:?} ran past {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.wait();
+    Ok(seen)
+}
+
 /// A server kept running while benchmarks use it; killed when dropped.
 pub struct Server {
     pub child: Child,

@@ -26,10 +26,13 @@ pub struct BenchArgs {
     /// Connections (wrk) and VUs (harness, k6) for throughput.
     #[arg(long, default_value_t = 64)]
     connections: usize,
+    /// Seconds of the flat-memory run (RSS after one minute and at the end).
+    #[arg(long, default_value_t = 600)]
+    flat_seconds: u64,
     /// Largest VU count of the memory curve (the open-file limit caps it at 10,000).
     #[arg(long, default_value_t = 10_000)]
     max_vus: u64,
-    /// Skip parts: any of throughput, memory, accuracy, fairness, mock.
+    /// Skip parts: any of throughput, memory, accuracy, fairness, mock, flat.
     #[arg(long, value_delimiter = ',', value_enum)]
     skip: Vec<Part>,
 }
@@ -42,15 +45,17 @@ enum Part {
     Accuracy,
     Fairness,
     Mock,
+    Flat,
 }
 
 impl Part {
-    const ALL: [Part; 5] = [
+    const ALL: [Part; 6] = [
         Part::Throughput,
         Part::Memory,
         Part::Accuracy,
         Part::Fairness,
         Part::Mock,
+        Part::Flat,
     ];
 }
 
@@ -236,6 +241,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 Part::Accuracy => parts::accuracy(&ctx, &mut md)?,
                 Part::Fairness => parts::fairness(&ctx, &mut md)?,
                 Part::Mock => parts::mock(&ctx, &mut md)?,
+                Part::Flat => parts::flat(&ctx, &mut md)?,
             }
         }
     }

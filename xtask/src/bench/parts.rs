@@ -349,3 +349,48 @@ pub(super) fn mock(ctx: &Ctx<'_>, md: &mut String) -> Result<()> {
     )?;
     Ok(())
 }
+
+/// Flat memory over a long run: the harness's RSS after one minute and at the end of
+/// `--flat-seconds` (200 VUs, 20 ms think time), and the time series' bytes over a simulated
+/// day (the `metrics` test that feeds the store 24 hours of one-second samples).
+pub(super) fn flat(ctx: &Ctx<'_>, md: &mut String) -> Result<()> {
+    let Ctx {
+        args, bins, url, ..
+    } = *ctx;
+    let secs = args.flat_seconds.max(61);
+    let cmd = pinned(
+        0,
+        path(&bins.loadgen),
+        &[url, "200", &secs.to_string(), "20", "per-vu", "1"],
+    );
+    let marks = [Duration::from_secs(60), Duration::from_secs(secs - 1)];
+    let rss = crate::proc::rss_at(cmd, &marks, Duration::from_secs(secs + 60))?;
+    writeln!(md, "## Flat memory\n")?;
+    writeln!(
+        md,
+        "200 VUs, 20 ms think time, {secs} s: RSS {:.1} MB after 1 min, {:.1} MB at the end \
+         (difference {:+.2} MB).\n",
+        rss[0] as f64 / 1024.0,
+        rss[1] as f64 / 1024.0,
+        (rss[1] as f64 - rss[0] as f64) / 1024.0
+    )?;
+    let out = std::process::Command::new(crate::proc::cargo())
+        .args([
+            "test",
+            "--release",
+            "-p",
+            "harness",
+            "--test",
+            "metrics",
+            "simulated",
+        ])
+        .args(["--", "--nocapture"])
+        .output()?;
+    let text = String::from_utf8_lossy(&out.stderr);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("timeline bytes"))
+        .unwrap_or("the simulated day did not report");
+    writeln!(md, "Simulated day of one-second samples: {line}.\n")?;
+    Ok(())
+}
