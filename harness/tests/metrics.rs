@@ -235,8 +235,8 @@ fn a_minute_windows_p95_matches_the_exact_histogram_within_the_stated_precision(
         Tags::from_pairs([("name", "b")]),
     ];
     let mut store = Store::new();
-    // Fifteen minutes: the first five roll up into minute windows.
-    for second in 0..900 {
+    // Over an hour: the first minutes roll up into minute windows.
+    for second in 0..3800 {
         one_second(&mut store, second, &tags);
     }
     let series = store.get("http_req_duration").unwrap();

@@ -1,5 +1,6 @@
 //! Metrics: what VUs emit (samples), how they are aggregated (sinks per metric and tag set, plus
-//! a time series of one-second buckets rolled into minutes after ten) and the built-in metrics.
+//! a time series of one-second buckets rolled into coarser windows as they age) and the built-in
+//! metrics.
 
 mod aggregation;
 mod builtin;
@@ -19,4 +20,4 @@ pub use sink::{Sink, TrendSink};
 pub use sketch::{SKETCH_PRECISION, Sketch};
 pub use store::{MAX_TAG_SETS, Series, Store};
 pub use tags::{Tags, TagsHash};
-pub use timeline::{Bucket, RECENT_SECONDS, ROLLUP_SECONDS, Timeline, Window};
+pub use timeline::{Bucket, RESOLUTIONS, Timeline, Window};

@@ -1,7 +1,7 @@
 //! The store: every metric's series (one sink per tag set) and its time series (a
 //! [`Timeline`]). Owned by the collector while the test runs; handed to the report when it
 //! ends. Memory stays flat however long the run: sinks are fixed-size, the timeline rolls old
-//! seconds into minutes, and the tag sets of one metric are capped at [`MAX_TAG_SETS`].
+//! seconds into coarser windows, and the tag sets of one metric are capped at [`MAX_TAG_SETS`].
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -45,7 +45,8 @@ impl Series {
         self.by_tags.iter()
     }
 
-    /// The series over time: per second for the last ten minutes, per minute before.
+    /// The series over time: per second for the last minute, per 10 s for the last hour, per
+    /// minute before.
     pub fn timeline(&self) -> &Timeline {
         &self.timeline
     }

@@ -1,16 +1,16 @@
-//! One metric's time series, all tag sets together, in flat memory however long the run: one
-//! bucket per second for the last [`RECENT_SECONDS`], then one per [`ROLLUP_SECONDS`] for
-//! everything older. A bucket holds the count, sum, min, max and true count of its window and,
-//! for a trend, a [`Sketch`] of its values (quantiles within 1 %).
+//! One metric's time series, all tag sets together, in flat memory however long the run. Newer
+//! seconds are kept finer: one bucket per second for the last minute, one per 10 s for the last
+//! hour, one per minute before that ([`RESOLUTIONS`]). A bucket holds the count, sum, min, max
+//! and true count of its window and, for a trend, a [`Sketch`] of its values (quantiles within
+//! 1 %).
 
 use std::collections::VecDeque;
 
 use super::{MetricKind, Sketch};
 
-/// How long the series keeps one bucket per second.
-pub const RECENT_SECONDS: u64 = 600;
-/// How long an older bucket is: seconds older than [`RECENT_SECONDS`] roll up into minutes.
-pub const ROLLUP_SECONDS: u64 = 60;
+/// (bucket width, how long buckets of that width are kept) in seconds, finest first; the last
+/// is kept for the whole run. Each width divides the next.
+pub const RESOLUTIONS: [(u64, u64); 3] = [(1, 60), (10, 3600), (60, u64::MAX)];
 
 /// One window of one metric: enough to draw a time series and to compare windows (error
 /// rate, latency percentiles) without keeping raw samples.
@@ -80,30 +80,40 @@ impl Bucket {
 pub struct Window<'a> {
     /// Its first second, counted from the run's start.
     pub start: u64,
-    /// How many seconds it spans: 1, or [`ROLLUP_SECONDS`] for older windows.
+    /// How many seconds it spans: 1, 10 or 60 (see [`RESOLUTIONS`]).
     pub seconds: u64,
     pub bucket: &'a Bucket,
 }
 
-/// The buckets of one metric.
+/// The buckets of one width, covering `[start, start + width × len)`.
+#[derive(Debug, Clone)]
+struct Tier {
+    width: u64,
+    keep: u64,
+    start: u64,
+    buckets: VecDeque<Bucket>,
+}
+
+/// The buckets of one metric: tiers from finest (newest) to coarsest (oldest), contiguous in
+/// time — each coarser tier ends where the next finer one starts, and the coarsest starts at 0.
 #[derive(Debug, Clone)]
 pub struct Timeline {
     kind: MetricKind,
-    /// Windows of [`ROLLUP_SECONDS`] from second 0 up to `recent_start`.
-    older: Vec<Bucket>,
-    /// One bucket per second from `recent_start` on.
-    recent: VecDeque<Bucket>,
-    recent_start: u64,
+    tiers: Vec<Tier>,
 }
 
 impl Timeline {
     pub(crate) fn new(kind: MetricKind) -> Timeline {
-        Timeline {
-            kind,
-            older: Vec::new(),
-            recent: VecDeque::new(),
-            recent_start: 0,
-        }
+        let tiers = RESOLUTIONS
+            .iter()
+            .map(|&(width, keep)| Tier {
+                width,
+                keep,
+                start: 0,
+                buckets: VecDeque::new(),
+            })
+            .collect();
+        Timeline { kind, tiers }
     }
 
     /// Adds a value at `second` (since the run's start).
@@ -111,67 +121,72 @@ impl Timeline {
         self.bucket_at(second).add(v);
     }
 
-    /// Adds a whole bucket at `second` (merging runs: an older window lands where it starts).
+    /// Adds a whole bucket at `second` (merging runs: a coarser window lands where it starts).
     pub(crate) fn merge_at(&mut self, second: u64, b: &Bucket) {
         self.bucket_at(second).merge(b);
     }
 
     fn bucket_at(&mut self, second: u64) -> &mut Bucket {
-        if second < self.recent_start {
-            // A late sample for a window already rolled up.
-            let i = (second / ROLLUP_SECONDS) as usize;
-            return &mut self.older[i];
-        }
-        let offset = (second - self.recent_start) as usize;
-        if self.recent.len() <= offset {
+        if second >= self.tiers[0].start {
             let kind = self.kind;
-            self.recent.resize_with(offset + 1, || Bucket::new(kind));
-            self.roll_up();
+            let finest = &mut self.tiers[0];
+            let at = ((second - finest.start) / finest.width) as usize;
+            if finest.buckets.len() <= at {
+                finest.buckets.resize_with(at + 1, || Bucket::new(kind));
+                self.roll_up();
+            }
         }
-        let offset = (second - self.recent_start) as usize;
-        &mut self.recent[offset]
+        // The tier whose span holds `second`: the finest that starts at or before it.
+        let k = self
+            .tiers
+            .iter()
+            .position(|t| second >= t.start)
+            .unwrap_or(self.tiers.len() - 1);
+        let tier = &mut self.tiers[k];
+        let at = ((second - tier.start) / tier.width) as usize;
+        &mut tier.buckets[at]
     }
 
-    /// Rolls the oldest seconds into minute windows while more than [`RECENT_SECONDS`] (and a
-    /// whole minute more) are held per second.
+    /// Moves the oldest buckets of each tier that holds more than it keeps (and a whole coarser
+    /// bucket more) into the next coarser tier.
     fn roll_up(&mut self) {
-        let keep = (RECENT_SECONDS + ROLLUP_SECONDS) as usize;
-        while self.recent.len() > keep {
-            let mut window = Bucket::new(self.kind);
-            for b in self.recent.drain(..ROLLUP_SECONDS as usize) {
-                window.merge(&b);
+        for k in 0..self.tiers.len() - 1 {
+            let coarser = self.tiers[k + 1].width;
+            let (finer, rest) = self.tiers.split_at_mut(k + 1);
+            let (fine, coarse) = (&mut finer[k], &mut rest[0]);
+            let per = (coarser / fine.width) as usize;
+            while fine.buckets.len() as u64 * fine.width > fine.keep + coarser {
+                let mut window = Bucket::new(self.kind);
+                for b in fine.buckets.drain(..per) {
+                    window.merge(&b);
+                }
+                coarse.buckets.push_back(window);
+                fine.start += coarser;
             }
-            self.older.push(window);
-            self.recent_start += ROLLUP_SECONDS;
         }
     }
 
     /// Every window, oldest first.
     pub fn windows(&self) -> impl Iterator<Item = Window<'_>> {
-        let older = self.older.iter().enumerate().map(|(i, bucket)| Window {
-            start: i as u64 * ROLLUP_SECONDS,
-            seconds: ROLLUP_SECONDS,
-            bucket,
-        });
-        let recent = self.recent.iter().enumerate().map(|(i, bucket)| Window {
-            start: self.recent_start + i as u64,
-            seconds: 1,
-            bucket,
-        });
-        older.chain(recent)
+        self.tiers.iter().rev().flat_map(|t| {
+            t.buckets.iter().enumerate().map(move |(i, bucket)| Window {
+                start: t.start + i as u64 * t.width,
+                seconds: t.width,
+                bucket,
+            })
+        })
     }
 
     /// About how many bytes the series holds (its buckets and their sketches).
     pub fn approx_bytes(&self) -> usize {
         let fixed = std::mem::size_of::<Bucket>();
-        let capacity = self.older.capacity() + self.recent.capacity();
-        capacity * fixed
-            + self
-                .older
-                .iter()
-                .chain(self.recent.iter())
-                .map(Bucket::heap_bytes)
-                .sum::<usize>()
+        self.tiers
+            .iter()
+            .map(|t| {
+                t.buckets.capacity() * fixed
+                    + t.buckets.iter().map(Bucket::heap_bytes).sum::<usize>()
+            })
+            .sum()
     }
 }
 
@@ -180,27 +195,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn seconds_older_than_ten_minutes_roll_up_into_minutes_and_nothing_is_lost() {
+    fn older_seconds_roll_up_into_ten_seconds_then_minutes_and_nothing_is_lost() {
         let mut t = Timeline::new(MetricKind::Trend);
-        let hour = 3600;
-        for s in 0..hour {
+        let run = 2 * 3600;
+        for s in 0..run {
             t.add(s, (s % 100) as f64);
             t.add(s, 1.0);
         }
         let windows: Vec<_> = t.windows().collect();
-        let per_second = windows.iter().filter(|w| w.seconds == 1).count() as u64;
-        assert!((RECENT_SECONDS..=RECENT_SECONDS + ROLLUP_SECONDS).contains(&per_second));
-        assert_eq!(
-            windows.len() as u64,
-            per_second + (hour - per_second) / ROLLUP_SECONDS
-        );
-        assert_eq!(windows[0].start, 0);
-        assert_eq!(windows[1].start, 60);
-        assert_eq!(windows.last().unwrap().start, hour - 1);
+        // Contiguous, oldest first, aligned, coarser the older.
+        let mut next = 0;
+        for pair in windows.windows(2) {
+            assert!(pair[0].seconds >= pair[1].seconds);
+        }
+        for w in &windows {
+            assert_eq!(w.start, next, "{w:?}");
+            assert_eq!(w.start % w.seconds, 0);
+            next = w.start + w.seconds;
+        }
+        assert_eq!(next, run);
+        // Each width spans what it keeps, and at most one coarser window more.
+        let span = |width| windows.iter().filter(|w| w.seconds == width).count() as u64 * width;
+        assert!((60..=70).contains(&span(1)), "{}", span(1));
+        assert!((3600..=3660).contains(&span(10)), "{}", span(10));
+        assert_eq!(span(60), run - span(1) - span(10));
         let total: u64 = windows.iter().map(|w| w.bucket.count).sum();
-        assert_eq!(total, 2 * hour);
-        assert_eq!(windows[0].bucket.count, 120);
-        assert_eq!(windows[0].bucket.max, 59.0);
+        assert_eq!(total, 2 * run);
+        assert_eq!(
+            (windows[0].bucket.count, windows[0].bucket.max),
+            (120, 59.0)
+        );
         // A late sample for a rolled-up minute still lands in it.
         t.add(30, 5.0);
         assert_eq!(t.windows().next().unwrap().bucket.count, 121);

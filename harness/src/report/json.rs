@@ -1,5 +1,6 @@
 //! The report as JSON: every metric with its aggregates and its windows over time (per second
-//! for the last ten minutes, per minute before), checks, thresholds and the run's facts.
+//! for the last minute, per 10 s for the last hour, per minute before), checks, thresholds and
+//! the run's facts.
 
 use serde_json::{Map, Value, json};
 
