@@ -75,6 +75,11 @@ impl Sketch {
         self.bins.last().map(|b| value(b.0))
     }
 
+    /// Gives back unused capacity: for a window that is complete.
+    pub fn shrink_to_fit(&mut self) {
+        self.bins.shrink_to_fit();
+    }
+
     /// Bytes on the heap.
     pub fn heap_bytes(&self) -> usize {
         self.bins.capacity() * std::mem::size_of::<(u16, u32)>()

@@ -160,6 +160,8 @@ impl Timeline {
                 for b in fine.buckets.drain(..per) {
                     window.merge(&b);
                 }
+                // A rolled window is complete: keep no spare capacity for a long run.
+                window.sketch.shrink_to_fit();
                 coarse.buckets.push_back(window);
                 fine.start += coarser;
             }
