@@ -1,8 +1,9 @@
 //! A small quantile sketch for one window of a trend: values fall into logarithmic bins, each
-//! `GAMMA` times wider than the last, kept sparse (only bins that got a value). Any quantile it
-//! returns is within 1 % of a value that was really recorded at that rank; a second with fifty
-//! distinct latencies costs a few hundred bytes, where an HDR histogram costs kilobytes. The
-//! whole-run sinks keep their exact HDR histograms; these serve the time series.
+//! `GAMMA` times wider than the last, kept as one dense run of counts from the lowest bin seen
+//! to the highest (adding is an index, not a search). Any quantile it returns is within 1 % of a
+//! value that was really recorded at that rank; latencies spread over a factor of twenty cost
+//! 600 bytes, where an HDR histogram costs kilobytes. The whole-run sinks keep their exact HDR
+//! histograms; these serve the time series.
 
 /// Each bin spans a factor of `GAMMA`: its representative value is within
 /// `(GAMMA - 1) / (GAMMA + 1)` < 1 % of every value in it.
@@ -13,10 +14,11 @@ const FLOOR: f64 = 0.001;
 /// The relative precision of [`Sketch::quantile`]: 1 %.
 pub const SKETCH_PRECISION: f64 = 0.01;
 
-/// Counts per logarithmic bin, sorted by bin.
+/// Counts per logarithmic bin: `counts[k]` is bin `first + k`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Sketch {
-    bins: Vec<(u16, u32)>,
+    first: u16,
+    counts: Vec<u32>,
 }
 
 fn index(v: f64) -> u16 {
@@ -41,21 +43,32 @@ impl Sketch {
     }
 
     fn add_n(&mut self, i: u16, n: u32) {
-        match self.bins.binary_search_by_key(&i, |b| b.0) {
-            Ok(at) => self.bins[at].1 = self.bins[at].1.saturating_add(n),
-            Err(at) => self.bins.insert(at, (i, n)),
+        if self.counts.is_empty() {
+            self.first = i;
+            self.counts.push(0);
+        } else if i < self.first {
+            let grow = usize::from(self.first - i);
+            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
+            self.first = i;
         }
+        let k = usize::from(i - self.first);
+        if k >= self.counts.len() {
+            self.counts.resize(k + 1, 0);
+        }
+        self.counts[k] = self.counts[k].saturating_add(n);
     }
 
     pub fn merge(&mut self, other: &Sketch) {
-        for &(i, n) in &other.bins {
-            self.add_n(i, n);
+        for (k, &n) in other.counts.iter().enumerate() {
+            if n > 0 {
+                self.add_n(other.first + k as u16, n);
+            }
         }
     }
 
     /// How many values went in.
     pub fn count(&self) -> u64 {
-        self.bins.iter().map(|b| u64::from(b.1)).sum()
+        self.counts.iter().map(|&n| u64::from(n)).sum()
     }
 
     /// The value at quantile `q` (0..=1), or `None` when empty.
@@ -66,23 +79,28 @@ impl Sketch {
         }
         let rank = ((q.clamp(0.0, 1.0) * total as f64).ceil() as u64).max(1);
         let mut seen = 0;
-        for &(i, n) in &self.bins {
+        let mut last = self.first;
+        for (k, &n) in self.counts.iter().enumerate() {
+            if n == 0 {
+                continue;
+            }
+            last = self.first + k as u16;
             seen += u64::from(n);
             if seen >= rank {
-                return Some(value(i));
+                return Some(value(last));
             }
         }
-        self.bins.last().map(|b| value(b.0))
+        Some(value(last))
     }
 
     /// Gives back unused capacity: for a window that is complete.
     pub fn shrink_to_fit(&mut self) {
-        self.bins.shrink_to_fit();
+        self.counts.shrink_to_fit();
     }
 
     /// Bytes on the heap.
     pub fn heap_bytes(&self) -> usize {
-        self.bins.capacity() * std::mem::size_of::<(u16, u32)>()
+        self.counts.capacity() * std::mem::size_of::<u32>()
     }
 }
 

@@ -127,6 +127,14 @@ impl Timeline {
     }
 
     fn bucket_at(&mut self, second: u64) -> &mut Bucket {
+        // The common case: a second the finest tier already holds.
+        let finest = &self.tiers[0];
+        if second >= finest.start {
+            let at = ((second - finest.start) / finest.width) as usize;
+            if at < finest.buckets.len() {
+                return &mut self.tiers[0].buckets[at];
+            }
+        }
         if second >= self.tiers[0].start {
             let kind = self.kind;
             let finest = &mut self.tiers[0];
