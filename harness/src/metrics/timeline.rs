@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use super::{MetricKind, Sketch};
 
 /// (bucket width, how long buckets of that width are kept) in seconds, finest first; the last
-/// is kept for the whole run. Each width divides the next.
+/// is kept for the whole run. The finest is one second; each width divides the next.
 pub const RESOLUTIONS: [(u64, u64); 3] = [(1, 60), (10, 3600), (60, u64::MAX)];
 
 /// One window of one metric: enough to draw a time series and to compare windows (error
@@ -127,13 +127,14 @@ impl Timeline {
     }
 
     fn bucket_at(&mut self, second: u64) -> &mut Bucket {
-        // The common case: a second the finest tier already holds.
+        // The common case: a second the finest tier (one bucket a second) already holds.
         let finest = &self.tiers[0];
-        if second >= finest.start {
-            let at = ((second - finest.start) / finest.width) as usize;
-            if at < finest.buckets.len() {
-                return &mut self.tiers[0].buckets[at];
-            }
+        let hit = second
+            .checked_sub(finest.start)
+            .map(|d| d as usize)
+            .filter(|&at| at < finest.buckets.len());
+        if let Some(at) = hit {
+            return &mut self.tiers[0].buckets[at];
         }
         if second >= self.tiers[0].start {
             let kind = self.kind;
