@@ -31,7 +31,7 @@ pub use failure::TransportError;
 pub use http::RequestBuilder;
 pub use live::{Live, Snapshot};
 pub use response::Response;
-pub use vu::{Vu, VuFn};
+pub use vu::{SetupValue, Vu, VuFn};
 
 pub(crate) use client::{ClientFactory, extra_roots};
 pub(crate) use recorder::{Msg, Recorder};

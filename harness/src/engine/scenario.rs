@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::{Recorder, RunShared, Vu, VuFn};
+use super::{Recorder, RunShared, SetupValue, Vu, VuFn};
 use crate::metrics::{Tags, ms, names};
 
 /// One scenario while it runs.
@@ -16,6 +16,8 @@ pub(crate) struct ScenarioRun {
     pub shared: Arc<RunShared>,
     pub name: Arc<str>,
     pub exec: VuFn,
+    /// The setup value every iteration is handed.
+    pub data: Arc<SetupValue>,
     pub tags: Tags,
     pub start: Instant,
     /// No new iterations after this fires.
@@ -73,7 +75,7 @@ impl ScenarioRun {
             vu.rec.trend(names::SCHEDULING_LAG, ms(lag), &self.tags);
         }
         let outcome = {
-            let fut = (self.exec)(vu);
+            let fut = (self.exec)(vu, &*self.data);
             tokio::select! {
                 r = fut => Some(r),
                 _ = self.hard_stop.cancelled() => None,

@@ -17,9 +17,13 @@ use super::{Recorder, RunShared};
 use crate::BoxError;
 use crate::metrics::{Tags, ms, names};
 
-/// A scenario's function: one iteration of one VU.
-pub type VuFn =
-    Arc<dyn for<'a> Fn(&'a mut Vu) -> BoxFuture<'a, Result<(), BoxError>> + Send + Sync>;
+/// The test's setup value, as the engine carries it (the scenario knows its type).
+pub type SetupValue = dyn Any + Send + Sync;
+
+/// A scenario's function: one iteration of one VU, with the setup value.
+pub type VuFn = Arc<
+    dyn for<'a> Fn(&'a mut Vu, &'a SetupValue) -> BoxFuture<'a, Result<(), BoxError>> + Send + Sync,
+>;
 
 /// One virtual user.
 pub struct Vu {

@@ -14,7 +14,7 @@ use super::report::{Report, ScenarioInfo};
 use super::{Plan, SetupFn, Stop, TeardownFn, Test};
 use crate::Error;
 use crate::engine::{
-    ClientFactory, Live, Msg, Recorder, RunSettings, RunShared, ScenarioRun, Vu, VuFn,
+    ClientFactory, Live, Msg, Recorder, RunSettings, RunShared, ScenarioRun, SetupValue, Vu, VuFn,
 };
 use crate::metrics::{Store, Tags, ms, names};
 use crate::scenario::Schedule;
@@ -157,10 +157,11 @@ impl<D: Send + Sync + 'static> Planned<D> {
         if let (None, Some(data)) = (&setup_error, data) {
             let mut tasks = tokio::task::JoinSet::new();
             for (schedule, s) in plan.scenarios.iter().zip(&test.scenarios) {
-                let exec = s.bind(data.clone());
+                let data: Arc<SetupValue> = data.clone();
                 tasks.spawn(run_scenario(
                     schedule.clone(),
-                    exec,
+                    s.erased(),
+                    data,
                     shared.clone(),
                     stop.clone(),
                 ));
@@ -227,7 +228,13 @@ impl<D: Send + Sync + 'static> Planned<D> {
 
 /// Runs one scenario: waits for its start time, runs the executor, and enforces its end
 /// (stop new iterations) and graceful stop (interrupt running ones, at once on `stop_now`).
-async fn run_scenario(s: Schedule, exec: VuFn, shared: Arc<RunShared>, stop: Stop) {
+async fn run_scenario(
+    s: Schedule,
+    exec: VuFn,
+    data: Arc<SetupValue>,
+    shared: Arc<RunShared>,
+    stop: Stop,
+) {
     let start = shared.start + s.start_time;
     tokio::select! {
         _ = tokio::time::sleep_until(start) => {}
@@ -241,6 +248,7 @@ async fn run_scenario(s: Schedule, exec: VuFn, shared: Arc<RunShared>, stop: Sto
         shared,
         name: Arc::from(s.name.as_str()),
         exec,
+        data,
         tags: Tags::from_pairs(pairs),
         start,
         stop: no_new.clone(),
