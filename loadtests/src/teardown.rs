@@ -15,6 +15,7 @@ use crate::client::{self, ApiError, Auth};
 use crate::data;
 use crate::fixture::{Created, Fixture, Retried, TestUser, with_retries};
 use crate::model::LoggedIn;
+use crate::suites::ops::Resource;
 
 /// How many test users are cleaned up at once.
 const TEARDOWN_CONCURRENCY: usize = 8;
@@ -152,6 +153,45 @@ async fn remove(vu: &mut Vu, auth: Auth<'_>, live: &Leftovers) {
     }
 }
 
+/// The agents or pipelines of the user's organisation that are not archived, page by page.
+async fn live(
+    vu: &mut Vu,
+    auth: Auth<'_>,
+    user: &TestUser,
+    r: Resource,
+) -> Result<Vec<String>, ApiError> {
+    let mut ids = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page: Vec<(String, String)> = match r {
+            Resource::Agent => client::list_agents(vu, auth, PAGE, offset)
+                .await?
+                .records
+                .into_iter()
+                .map(|a| (a.id, a.status))
+                .collect(),
+            Resource::Pipeline => {
+                client::list_pipelines(vu, auth, &user.organization_id, PAGE, offset)
+                    .await?
+                    .data
+                    .into_iter()
+                    .map(|p| (p.id, p.status))
+                    .collect()
+            }
+        };
+        let full = page.len() as u32 == PAGE;
+        ids.extend(
+            page.into_iter()
+                .filter(|(_, s)| s != "archived")
+                .map(|(id, _)| id),
+        );
+        if !full {
+            return Ok(ids);
+        }
+        offset += PAGE;
+    }
+}
+
 /// Everything live in the user's organisation: agents and pipelines not archived, deployments
 /// active, every gateway and workspace.
 pub async fn leftovers(
@@ -159,37 +199,11 @@ pub async fn leftovers(
     auth: Auth<'_>,
     user: &TestUser,
 ) -> Result<Leftovers, ApiError> {
-    let mut left = Leftovers::default();
-    let mut offset = 0;
-    loop {
-        let page = client::list_agents(vu, auth, PAGE, offset).await?;
-        let n = page.records.len() as u32;
-        left.agents.extend(
-            page.records
-                .into_iter()
-                .filter(|a| a.status != "archived")
-                .map(|a| a.id),
-        );
-        if n < PAGE {
-            break;
-        }
-        offset += PAGE;
-    }
-    let mut offset = 0;
-    loop {
-        let page = client::list_pipelines(vu, auth, &user.organization_id, PAGE, offset).await?;
-        let n = page.data.len() as u32;
-        left.pipelines.extend(
-            page.data
-                .into_iter()
-                .filter(|p| p.status != "archived")
-                .map(|p| p.id),
-        );
-        if n < PAGE {
-            break;
-        }
-        offset += PAGE;
-    }
+    let mut left = Leftovers {
+        agents: live(vu, auth, user, Resource::Agent).await?,
+        pipelines: live(vu, auth, user, Resource::Pipeline).await?,
+        ..Leftovers::default()
+    };
     left.deployments = client::list_deployments(vu, auth)
         .await?
         .deployments
