@@ -32,6 +32,9 @@ pub enum Error {
     /// The setup hook returned an error; no load was generated.
     #[error("setup failed: {0}")]
     Setup(String),
+    /// A file the run was asked to write (the time series) cannot be created.
+    #[error("could not write {path}: {reason}")]
+    Output { path: String, reason: String },
     /// The HTTP client could not be built.
     #[error("http client: {0}")]
     Client(String),

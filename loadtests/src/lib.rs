@@ -19,12 +19,14 @@
 //! - [`suites`]: the seven shapes and mixes.
 //! - [`config`]: environments and thresholds from `environments.toml`.
 //! - [`run`](mod@run): the runner tying it together.
+//! - [`reports`]: the run folder and its files.
 
 pub mod client;
 pub mod config;
 pub mod data;
 pub mod fixture;
 pub mod model;
+pub mod reports;
 pub mod run;
 pub mod suites;
 pub mod teardown;

@@ -8,7 +8,8 @@ use mock_server::{KaizenMock, MockConfig, RunningMock};
 
 use crate::client::metric;
 use crate::config::{Config, DEFAULT_ENV};
-use crate::{Error, Suite, fixture, teardown};
+use crate::{Error, Suite, fixture, reports, teardown};
+use harness::report::RunInfo;
 
 /// How long the target has to answer `GET /health` before any load.
 const PREFLIGHT: Duration = Duration::from_secs(5);
@@ -27,7 +28,7 @@ pub struct RunOptions {
     pub time_scale: Option<f64>,
     /// Overrides `BASE_URL` and the environment's base URL.
     pub base_url: Option<String>,
-    /// Overrides `LOADTEST_REPORT_DIR`.
+    /// Overrides `LOADTEST_REPORT_DIR`: the run writes into `<report_dir>/<suite>/`.
     pub report_dir: Option<std::path::PathBuf>,
     /// Overrides the environment's `distinct_forwarded_for` (one client address per iteration).
     pub distinct_forwarded_for: Option<bool>,
@@ -105,6 +106,12 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
         None
     };
     let base_url = mock.as_ref().map_or(base_url, RunningMock::url);
+    let report_base = options.report_dir.clone().or_else(|| {
+        std::env::var_os("LOADTEST_REPORT_DIR")
+            .filter(|v| !v.is_empty())
+            .map(Into::into)
+    });
+    let folder = reports::run_folder(report_base, suite, &env_name)?;
     let users = suite.test_users();
     let xff = options
         .distinct_forwarded_for
@@ -113,6 +120,7 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
     let mut test = Test::new(format!("kaizen {suite} ({env_name})"))
         .base_url(base_url)
         .preflight("/health", PREFLIGHT)
+        .time_series(folder.join("timeseries.ndjson"))
         .setup_timeout(HOOK_TIMEOUT)
         .teardown_timeout(HOOK_TIMEOUT)
         .metric(metric::LOGIN_DURATION, MetricKind::Trend)
@@ -162,32 +170,19 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
             t.max_us
         );
     }
-    let report_dir = options.report_dir.clone().or_else(|| {
-        std::env::var_os("LOADTEST_REPORT_DIR")
-            .filter(|v| !v.is_empty())
-            .map(Into::into)
-    });
-    if let Some(dir) = report_dir {
-        write_json(&dir, suite, &report)?;
+    let info = RunInfo {
+        suite: Some(suite.name().to_string()),
+        environment: Some(env_name.clone()),
+        git_commit: reports::git_commit(),
+    };
+    reports::write_all(&folder, &report, &info)?;
+    {
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout(), "  reports: {}\n", folder.display());
     }
     if report.interrupted() {
         // Everything is written: now the process may end as an interrupted one does.
         std::process::exit(harness::console::INTERRUPTED_EXIT_CODE);
     }
     Ok(SuiteRun { report, mock })
-}
-
-/// Writes `<dir>/<suite>.json` atomically (a temporary file, then a rename), so a reader never
-/// sees half a report; a report that cannot be written fails the run.
-fn write_json(dir: &std::path::Path, suite: Suite, report: &Report) -> Result<(), Error> {
-    let path = dir.join(format!("{suite}.json"));
-    let failed = |e: std::io::Error| Error::Report {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    };
-    let bytes = serde_json::to_vec_pretty(&report.to_json()).map_err(|e| failed(e.into()))?;
-    let tmp = path.with_extension("json.tmp");
-    std::fs::create_dir_all(dir).map_err(failed)?;
-    std::fs::write(&tmp, bytes).map_err(failed)?;
-    std::fs::rename(&tmp, &path).map_err(failed)
 }

@@ -1,5 +1,5 @@
 //! Ctrl-C never loses a result: the suite stops gracefully, teardown runs, the JSON report is
-//! written (saying it was interrupted), and only then does the process exit with 130.
+//! run folder is written (saying it was interrupted), and only then does the process exit with 130.
 
 #![cfg(unix)]
 
@@ -47,7 +47,9 @@ fn ctrl_c_during_smoke_writes_the_report_then_exits_130() {
     );
     assert_eq!(out.status.code(), Some(130), "{stdout}");
     assert!(stdout.contains("INTERRUPTED by SIGINT"), "{stdout}");
-    let json = std::fs::read_to_string(dir.join("smoke.json")).expect("the report was written");
+    let folder = dir.join("smoke");
+    let json =
+        std::fs::read_to_string(folder.join("summary.json")).expect("the report was written");
     let report: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(report["aborted"]["kind"], "signal");
     assert_eq!(report["passed"], false);
@@ -57,5 +59,9 @@ fn ctrl_c_during_smoke_writes_the_report_then_exits_130() {
             .unwrap()
             > 0.0
     );
+    // Every file of the folder, the streamed time series renamed to its final name.
+    for file in ["report.html", "junit.xml", "summary.md", "timeseries.ndjson"] {
+        assert!(folder.join(file).is_file(), "{file}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -49,9 +49,9 @@ async fn a_report_is_written_whole_into_the_folder() {
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(names, ["smoke.json"], "no temporary file is left");
+    assert_eq!(names, ["smoke"], "one folder per suite");
     let json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("smoke.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(dir.join("smoke/summary.json")).unwrap()).unwrap();
     assert_eq!(json["passed"], run.report.passed());
     let _ = std::fs::remove_dir_all(&dir);
 }

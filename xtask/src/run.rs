@@ -1,5 +1,5 @@
 //! `cargo xtask run ENV SUITE|all`: runs suites with `LOADTEST_ENV=ENV`, one `cargo test` per
-//! suite, and keeps every suite's JSON report under `reports/ENV/TIMESTAMP/` at the workspace
+//! suite, and keeps every suite's run folder under `reports/ENV/TIMESTAMP/SUITE/` at the workspace
 //! root (an absolute path: the tests run in `loadtests/`).
 
 use std::process::Command;

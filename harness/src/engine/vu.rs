@@ -208,7 +208,11 @@ impl Vu {
 
     /// Sleeps for `d` (think time). Not time-scaled: a scaled run is the same test, shorter —
     /// its stages shrink, each VU keeps its pace, so the load per VU stays the real one.
-    pub fn sleep(&self, d: Duration) -> tokio::time::Sleep {
+    ///
+    /// What the VU recorded so far goes to the collector first, so samples reach the live
+    /// counters and the streamed time series while the VU sleeps.
+    pub fn sleep(&mut self, d: Duration) -> tokio::time::Sleep {
+        self.rec.flush();
         tokio::time::sleep(d)
     }
 

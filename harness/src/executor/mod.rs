@@ -102,6 +102,23 @@ impl Executor {
         self.plan().last().map(|s| s.offset).unwrap_or_default()
     }
 
+    /// Where its stages end, from its start: each stage's end for the ramping executors, the
+    /// one end of the others.
+    pub fn stage_ends(&self) -> Vec<Duration> {
+        let stages = match self {
+            Executor::RampingVus(e) => &e.stages,
+            Executor::RampingArrivalRate(e) => &e.stages,
+            _ => return vec![self.duration()],
+        };
+        stages
+            .iter()
+            .scan(Duration::ZERO, |end, s| {
+                *end += s.duration;
+                Some(*end)
+            })
+            .collect()
+    }
+
     /// The same executor with its schedule (stages, durations) multiplied by `factor`
     /// (`LOADTEST_TIME_SCALE`). `graceful_ramp_down` bounds an iteration, whose think times are
     /// not scaled, so it is not scaled either.

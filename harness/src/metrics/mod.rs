@@ -16,7 +16,7 @@ pub use builtin::{
     Builtin, HTTP_METRICS, OTHER_METRICS, Unit, builtin, builtin_kind, ms, names, unit_of,
 };
 pub use sample::{Entry, HttpSample, MetricKind, Sample, Value};
-pub use sink::{Sink, TrendSink};
+pub use sink::{Sink, TREND_SCALE, TrendSink};
 pub use sketch::{SKETCH_PRECISION, Sketch};
 pub use store::{MAX_TAG_SETS, Series, Store};
 pub use tags::{Tags, TagsHash};

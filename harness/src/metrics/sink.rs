@@ -9,7 +9,8 @@ use super::Aggregation;
 use super::{MetricKind, Value};
 
 /// Trend values are stored in thousandths of their unit: microseconds for millisecond trends.
-const SCALE: f64 = 1000.0;
+pub const TREND_SCALE: f64 = 1000.0;
+const SCALE: f64 = TREND_SCALE;
 /// Histograms start sized for 60 s (in µs) and grow when a larger value arrives.
 const INITIAL_MAX: u64 = 60_000_000;
 /// Three significant digits, as in the issue and in wrk2.

@@ -1,8 +1,15 @@
 //! Writers: they take a finished [`Report`] and any `Write` — the end-of-test summary (text)
-//! and JSON — so tests need no terminal. Nothing below this layer imports it.
+//! and `summary.json` — so tests need no terminal. Nothing below this layer imports it.
 
-mod json;
+mod html;
+mod junit;
+mod markdown;
+mod summary;
 mod text;
+mod time;
+
+pub use summary::{RunInfo, SCHEMA_VERSION, SUB_METRIC_TAGS, Summary};
+pub use time::{compact as compact_timestamp, rfc3339};
 
 use crate::Report;
 use crate::threshold::AbortReason;
@@ -42,8 +49,29 @@ impl Report {
         text::write_summary(self, out)
     }
 
-    /// The report as JSON: metrics with their aggregates, checks, thresholds, per-second series.
+    /// `junit.xml`: each threshold and check a test case, plus one for the run itself.
+    pub fn write_junit(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        junit::write_junit(self, out)
+    }
+
+    /// `report.html`: one self-contained page with the verdict, tables and charts over time.
+    pub fn write_html(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        html::write_html(self, out)
+    }
+
+    /// `summary.md`: verdict, thresholds, checks and the per-endpoint table in Markdown.
+    pub fn write_markdown(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        markdown::write_markdown(self, out)
+    }
+
+    /// The run as `summary.json`'s typed data (see `docs/report-schema.md`).
+    pub fn summary<'a>(&'a self, info: &'a RunInfo) -> Summary<'a> {
+        summary::summary(self, info)
+    }
+
+    /// [`Report::summary`] as a JSON value, with no caller facts.
     pub fn to_json(&self) -> serde_json::Value {
-        json::to_json(self)
+        serde_json::to_value(self.summary(&RunInfo::default()))
+            .expect("a summary always serialises")
     }
 }

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use crate::Report;
 use crate::metrics::{Aggregation, MetricKind, Sink, unit_of};
-use crate::threshold::{AbortReason, Verdict};
+use crate::threshold::{AbortReason, ThresholdResult, Verdict};
 
 const TREND_COLUMNS: [(&str, Aggregation); 7] = [
     ("avg", Aggregation::Avg),
@@ -99,6 +99,7 @@ pub(super) fn write_summary(r: &Report, out: &mut impl Write) -> io::Result<()> 
             writeln!(out, "      {:.<34} {line}", selector.to_string())?;
         }
     }
+    write_endpoints(r, out)?;
     let failures = r.failures_by_class();
     if !failures.is_empty() {
         writeln!(out, "\n  FAILED REQUESTS BY CLASS")?;
@@ -116,15 +117,48 @@ pub(super) fn write_summary(r: &Report, out: &mut impl Write) -> io::Result<()> 
     out.flush()
 }
 
+/// Requests by `name` tag, worst first.
+fn write_endpoints(r: &Report, out: &mut impl Write) -> io::Result<()> {
+    let rows = r.endpoints();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\n  ENDPOINTS (worst first; times in ms)")?;
+    writeln!(
+        out,
+        "    {:<40} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
+        "name", "requests", "failed", "p50", "p95", "p99", "max"
+    )?;
+    for e in rows {
+        writeln!(
+            out,
+            "    {:<40} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
+            e.name,
+            e.requests,
+            e.failures,
+            number(e.p50),
+            number(e.p95),
+            number(e.p99),
+            number(e.max)
+        )?;
+    }
+    Ok(())
+}
+
+/// What a threshold saw: `p(95)=12.30`, `no data` or `no data (allowed)`.
+pub(super) fn observed(t: &ThresholdResult) -> String {
+    match (t.verdict, t.observed) {
+        (_, Some(v)) => format!("{}={}", t.expression.aggregation, number(v)),
+        (Verdict::NoData, None) if t.allow_no_data => "no data (allowed)".to_string(),
+        _ => "no data".to_string(),
+    }
+}
+
 /// One line per threshold: ✓/✗, selector, expression and the observed value.
 pub(super) fn write_threshold_table(r: &Report, out: &mut impl Write) -> io::Result<()> {
     for t in &r.thresholds {
         let mark = if t.passed() { '✓' } else { '✗' };
-        let observed = match (t.verdict, t.observed) {
-            (_, Some(v)) => format!("{}={}", t.expression.aggregation, number(v)),
-            (Verdict::NoData, None) if t.allow_no_data => "no data (allowed)".to_string(),
-            _ => "no data".to_string(),
-        };
+        let observed = observed(t);
         let abort = if t.abort_on_fail {
             " [abort_on_fail]"
         } else {
@@ -186,7 +220,7 @@ fn describe(name: &str, sink: &Sink, r: &Report) -> String {
     }
 }
 
-fn number(v: f64) -> String {
+pub(super) fn number(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{v:.0}")
     } else if v.abs() >= 100.0 {

@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::Stop;
+use super::series_out::SeriesOut;
 use crate::engine::{Live, Msg};
 use crate::metrics::{Entry, MetricKind, Sample, Store, Tags, Value, names};
 use crate::threshold::{self, AbortReason, Compiled};
@@ -19,6 +20,8 @@ pub(crate) struct Collector {
     pub abort_thresholds: Vec<Compiled>,
     pub stop: Stop,
     pub start: Instant,
+    /// Where closed seconds are streamed, if anywhere; taken back by the runner at the end.
+    pub series_out: Arc<std::sync::Mutex<Option<SeriesOut>>>,
 }
 
 impl Collector {
@@ -41,6 +44,7 @@ impl Collector {
                 _ = tick.tick() => {
                     self.sample_vus();
                     self.check_abort();
+                    self.write_settled();
                 }
             }
         }
@@ -86,6 +90,15 @@ impl Collector {
                 value: Value::Number(v as f64),
                 at,
             });
+        }
+    }
+
+    fn write_settled(&mut self) {
+        let now = self.start.elapsed().as_secs();
+        if let Ok(mut out) = self.series_out.lock()
+            && let Some(out) = out.as_mut()
+        {
+            out.write_settled(&self.store, now);
         }
     }
 

@@ -10,11 +10,12 @@ mod collector;
 mod orchestrate;
 mod plan;
 mod report;
+mod series_out;
 mod stop;
 
 pub use orchestrate::Planned;
 pub use plan::Plan;
-pub use report::{CheckResult, Report, ScenarioInfo};
+pub use report::{CheckResult, EndpointRow, Report, ScenarioInfo};
 pub use stop::Stop;
 
 use std::sync::Arc;
@@ -75,6 +76,7 @@ pub struct Test<D = ()> {
     stop: Stop,
     live: Arc<Live>,
     preflight: Option<(String, Duration)>,
+    time_series: Option<std::path::PathBuf>,
 }
 
 /// k6's `setupTimeout` and `teardownTimeout` default.
@@ -107,6 +109,7 @@ impl Test<()> {
             stop: Stop::new(),
             live: Arc::new(Live::default()),
             preflight: None,
+            time_series: None,
         }
     }
 
@@ -145,6 +148,7 @@ impl Test<()> {
             stop: self.stop,
             live: self.live,
             preflight: self.preflight,
+            time_series: self.time_series,
         }
     }
 }
@@ -240,6 +244,15 @@ impl<D: Send + Sync + 'static> Test<D> {
     /// The statuses that count as success when a request does not say (default 200–399).
     pub fn expected_statuses(mut self, e: impl Into<Expected>) -> Self {
         self.expected = e.into();
+        self
+    }
+
+    /// Streams the time series to `path` as the run goes: one JSON line per second per metric
+    /// (count, sum, min, max, true count, p50/p95/p99 within 1 %), written 50 s after each
+    /// second ends (samples can arrive that late), as `<path>.part` until the run ends. A path that cannot be created is
+    /// refused before any load.
+    pub fn time_series(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.time_series = Some(path.into());
         self
     }
 

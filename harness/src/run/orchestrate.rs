@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::collector::Collector;
 use super::report::{Report, ScenarioInfo};
+use super::series_out::SeriesOut;
 use super::{Plan, SetupFn, Stop, TeardownFn, Test};
 use crate::Error;
 use crate::engine::{
@@ -84,7 +85,13 @@ impl<D: Send + Sync + 'static> Planned<D> {
         .map_err(Error::Client)?;
         let stop = test.stop.clone();
         let start = Instant::now();
+        let started_at = std::time::SystemTime::now();
         let (tx, rx) = mpsc::unbounded_channel();
+        let series_out = match &test.time_series {
+            Some(path) => Some(SeriesOut::create(path)?),
+            None => None,
+        };
+        let series_out = Arc::new(std::sync::Mutex::new(series_out));
         let mut store = Store::new();
         for (name, kind) in &test.metrics {
             store.declare(name, *kind);
@@ -101,6 +108,7 @@ impl<D: Send + Sync + 'static> Planned<D> {
                     .collect(),
                 stop: stop.clone(),
                 start,
+                series_out: series_out.clone(),
             }
             .run(rx),
         );
@@ -194,6 +202,10 @@ impl<D: Send + Sync + 'static> Planned<D> {
         let _ = tx.send(Msg::Finish(reply_tx));
         let store = reply_rx.await.unwrap_or_default();
         let _ = collector.await;
+        let series_out = series_out.lock().ok().and_then(|mut o| o.take());
+        if let Some(Err(e)) = series_out.map(|o| o.finish(&store)) {
+            problems.push(e);
+        }
         if let Some(e) = setup_error {
             return Err(Error::Setup(e));
         }
@@ -214,6 +226,11 @@ impl<D: Send + Sync + 'static> Planned<D> {
         }
         Ok(Report {
             name: test.name,
+            started_at,
+            target: plan
+                .base_url
+                .as_ref()
+                .map(|u| u.origin().ascii_serialization()),
             duration: elapsed,
             time_scale: plan.time_scale,
             scenarios,

@@ -2,7 +2,7 @@
 //! (text, JSON, ...) live in [`crate::report`] and take a finished `Report`.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use crate::metrics::{Aggregation, Sink, Store, names};
 use crate::scenario::Schedule;
@@ -14,8 +14,15 @@ pub struct ScenarioInfo {
     pub name: String,
     pub executor: String,
     pub max_vus: u64,
+    /// When it started, from the run's start.
+    #[serde(serialize_with = "secs")]
+    pub start: Duration,
     #[serde(serialize_with = "secs")]
     pub duration: Duration,
+    /// The VUs it needed over time, from its start: `(seconds, vus)` steps (k6's plan).
+    pub plan: Vec<(f64, u64)>,
+    /// Where its stages end, in seconds from its start (one end for an executor without stages).
+    pub stage_ends: Vec<f64>,
     /// Iterations that ran to their end.
     pub iterations: u64,
     /// Iterations cut by the scenario's hard stop or a stop of the run.
@@ -35,7 +42,20 @@ impl ScenarioInfo {
             name: s.name.clone(),
             executor: s.executor.name().to_string(),
             max_vus: s.executor.max_vus(),
+            start: s.start_time,
             duration: s.executor.duration(),
+            plan: s
+                .executor
+                .plan()
+                .iter()
+                .map(|p| (p.offset.as_secs_f64(), p.vus))
+                .collect(),
+            stage_ends: s
+                .executor
+                .stage_ends()
+                .iter()
+                .map(Duration::as_secs_f64)
+                .collect(),
             iterations: count(names::ITERATIONS),
             interrupted: count(names::INTERRUPTED_ITERATIONS),
         }
@@ -58,6 +78,10 @@ pub struct CheckResult {
 #[derive(Debug, Clone)]
 pub struct Report {
     pub name: String,
+    /// When the run started (wall clock).
+    pub started_at: SystemTime,
+    /// The target's origin (`scheme://host:port`, never credentials or a path), if one was set.
+    pub target: Option<String>,
     pub duration: Duration,
     pub time_scale: f64,
     pub scenarios: Vec<ScenarioInfo>,
@@ -155,5 +179,75 @@ impl Report {
             }
         }
         by_name.into_values().collect()
+    }
+}
+
+/// One row of the per-endpoint table: the requests of one `name` tag.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct EndpointRow {
+    pub name: String,
+    pub requests: u64,
+    /// Requests whose response was not expected (an unexpected status or a transport error).
+    pub failures: u64,
+    /// `http_req_duration` percentiles and maximum, in ms.
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+impl EndpointRow {
+    pub fn failure_rate(&self) -> f64 {
+        if self.requests == 0 {
+            0.0
+        } else {
+            self.failures as f64 / self.requests as f64
+        }
+    }
+}
+
+impl Report {
+    /// The requests by their `name` tag, worst first: the highest failure rate, then the
+    /// slowest p95.
+    pub fn endpoints(&self) -> Vec<EndpointRow> {
+        let Some(reqs) = self.store.get(names::HTTP_REQS) else {
+            return Vec::new();
+        };
+        let mut seen: Vec<&str> = reqs.by_tags().filter_map(|(t, _)| t.get("name")).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        let mut rows: Vec<EndpointRow> = seen
+            .into_iter()
+            .map(|name| {
+                let only = [("name".to_string(), name.to_string())];
+                let duration = self.store.sink(names::HTTP_REQ_DURATION, &only);
+                let at = |a| {
+                    duration
+                        .as_ref()
+                        .and_then(|s| s.aggregate(a, self.duration))
+                        .unwrap_or(0.0)
+                };
+                let failed = self.store.sink(names::HTTP_REQ_FAILED, &only);
+                EndpointRow {
+                    name: name.to_string(),
+                    requests: reqs.merged(&only).samples(),
+                    failures: match failed {
+                        Some(Sink::Rate { trues, .. }) => trues,
+                        _ => 0,
+                    },
+                    p50: at(Aggregation::Med),
+                    p95: at(Aggregation::Percentile(95.0)),
+                    p99: at(Aggregation::Percentile(99.0)),
+                    max: at(Aggregation::Max),
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            b.failure_rate()
+                .total_cmp(&a.failure_rate())
+                .then(b.p95.total_cmp(&a.p95))
+                .then(a.name.cmp(&b.name))
+        });
+        rows
     }
 }

@@ -1,0 +1,114 @@
+//! `summary.md`: the verdict, thresholds and the per-endpoint table in Markdown, for a CI step
+//! summary (`$GITHUB_STEP_SUMMARY`) or a pull-request comment.
+
+use std::io::{self, Write};
+
+use super::text::{number, observed};
+use crate::Report;
+use crate::threshold::AbortReason;
+
+pub(super) fn write_markdown(r: &Report, out: &mut impl Write) -> io::Result<()> {
+    let verdict = if r.passed() {
+        "✅ PASSED"
+    } else {
+        "❌ FAILED"
+    };
+    writeln!(out, "## {verdict} — {}\n", cell(&r.name))?;
+    let requests = r.count("http_reqs");
+    let failed = r.value("http_req_failed", "rate").unwrap_or(0.0);
+    let target = r.target.as_deref().unwrap_or("no base URL");
+    writeln!(
+        out,
+        "{:.1} s · time scale {} · target `{target}` · {} requests · {:.2}% failed\n",
+        r.duration.as_secs_f64(),
+        r.time_scale,
+        number(requests),
+        failed * 100.0
+    )?;
+    match &r.aborted {
+        Some(AbortReason::Threshold {
+            selector,
+            expression,
+        }) => writeln!(
+            out,
+            "- **Aborted**: `{selector} {expression}` failed (abort_on_fail)"
+        )?,
+        Some(AbortReason::Signal { signal }) => writeln!(out, "- **Interrupted** by {signal}")?,
+        None => {}
+    }
+    for p in &r.problems {
+        writeln!(out, "- **Failed**: {}", cell(p))?;
+    }
+    for w in r.store.warnings() {
+        writeln!(out, "- Warning: {}", cell(&w))?;
+    }
+    if !r.thresholds.is_empty() {
+        writeln!(out, "\n### Thresholds\n")?;
+        writeln!(out, "| | Metric | Threshold | Observed |")?;
+        writeln!(out, "|---|---|---|---|")?;
+        for t in &r.thresholds {
+            let mark = if t.passed() { "✅" } else { "❌" };
+            writeln!(
+                out,
+                "| {mark} | `{}` | `{}` | {} |",
+                cell(&t.selector.to_string()),
+                cell(&t.expression.to_string()),
+                observed(t)
+            )?;
+        }
+    }
+    let checks = r.checks();
+    if !checks.is_empty() {
+        writeln!(out, "\n### Checks\n")?;
+        writeln!(out, "| | Check | Passed | Failed |")?;
+        writeln!(out, "|---|---|---:|---:|")?;
+        for c in &checks {
+            let mark = if c.fails == 0 { "✅" } else { "❌" };
+            writeln!(
+                out,
+                "| {mark} | {} | {} | {} |",
+                cell(&c.name),
+                c.passes,
+                c.fails
+            )?;
+        }
+    }
+    let rows = r.endpoints();
+    if !rows.is_empty() {
+        writeln!(out, "\n### Endpoints (worst first)\n")?;
+        writeln!(
+            out,
+            "| Endpoint | Requests | Failed | p50 ms | p95 ms | p99 ms | max ms |"
+        )?;
+        writeln!(out, "|---|---:|---:|---:|---:|---:|---:|")?;
+        for e in rows {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                cell(&e.name),
+                e.requests,
+                e.failures,
+                number(e.p50),
+                number(e.p95),
+                number(e.p99),
+                number(e.max)
+            )?;
+        }
+    }
+    let failures = r.failures_by_class();
+    if !failures.is_empty() {
+        writeln!(out, "\n### Failed requests by class\n")?;
+        for (class, n) in failures {
+            writeln!(out, "- {n} × {class}")?;
+        }
+    }
+    writeln!(out)?;
+    out.flush()
+}
+
+/// Text safe inside a table cell: no pipes, no line breaks, no backticks.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
+        .replace('`', "'")
+}

@@ -1,0 +1,284 @@
+//! `summary.json`: the run as typed, versioned data (schema in `docs/report-schema.md` and
+//! `docs/summary.schema.json`). Every trend and sub-metric carries its HDR histogram
+//! (hdrhistogram's V2 format, DEFLATE-compressed, base64), so runs from several machines merge
+//! exactly.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
+use serde::Serialize;
+
+use super::time::rfc3339;
+use crate::Report;
+use crate::metrics::{Aggregation, MetricKind, Series, Sink, Unit, unit_of};
+use crate::run::{CheckResult, EndpointRow, ScenarioInfo};
+use crate::threshold::{AbortReason, ThresholdResult, Verdict};
+
+/// The version of `summary.json`'s shape. Raised on any change a reader must know about.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The tags whose values get sub-metrics of their own in the summary.
+pub const SUB_METRIC_TAGS: [&str; 2] = ["name", "status"];
+
+/// Facts about a run that the harness cannot know: what the caller ran, where, from which commit.
+#[derive(Debug, Clone, Default)]
+pub struct RunInfo {
+    pub suite: Option<String>,
+    pub environment: Option<String>,
+    pub git_commit: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Summary<'a> {
+    pub schema_version: u32,
+    pub run: RunMeta<'a>,
+    /// The verdict: every threshold passed, the run was not stopped and it had no problem.
+    pub passed: bool,
+    pub aborted: Option<&'a AbortReason>,
+    pub problems: &'a [String],
+    pub warnings: Vec<String>,
+    pub scenarios: &'a [ScenarioInfo],
+    pub thresholds: Vec<ThresholdSummary<'a>>,
+    pub checks: Vec<CheckResult>,
+    /// Failed requests by class (`status`, `timeout`, `connect`, `interrupted`, ...).
+    pub failures_by_class: BTreeMap<String, u64>,
+    pub iteration_errors: &'a BTreeMap<String, u64>,
+    pub endpoints: Vec<EndpointRow>,
+    pub metrics: BTreeMap<&'a str, MetricSummary>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RunMeta<'a> {
+    pub name: &'a str,
+    pub suite: Option<&'a str>,
+    pub environment: Option<&'a str>,
+    /// The target's origin: scheme, host and port only.
+    pub target: Option<&'a str>,
+    pub started_at: String,
+    pub duration_s: f64,
+    pub time_scale: f64,
+    pub harness_version: &'static str,
+    pub git_commit: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ThresholdSummary<'a> {
+    /// As written, e.g. `http_req_duration{name:GET /health}`.
+    pub selector: String,
+    pub metric: &'a str,
+    pub tags: BTreeMap<&'a str, &'a str>,
+    /// As written, e.g. `p(95)<300`.
+    pub expression: String,
+    pub aggregation: String,
+    pub operator: String,
+    pub limit: f64,
+    pub observed: Option<f64>,
+    pub verdict: Verdict,
+    pub passed: bool,
+    pub abort_on_fail: bool,
+    pub allow_no_data: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MetricSummary {
+    #[serde(rename = "type")]
+    pub kind: MetricKind,
+    /// `ms`, `bytes` or `none` (a count or a fraction).
+    pub unit: Unit,
+    pub values: BTreeMap<&'static str, f64>,
+    pub histogram: Option<EncodedHistogram>,
+    /// The metric restricted to one value of a tag in [`SUB_METRIC_TAGS`].
+    pub sub_metrics: Vec<SubMetric>,
+    /// Its windows over time: per second for the last minute, per 10 s for the last hour, per
+    /// minute before.
+    pub windows: Vec<WindowSummary>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SubMetric {
+    pub tag: &'static str,
+    pub value: String,
+    pub values: BTreeMap<&'static str, f64>,
+    pub histogram: Option<EncodedHistogram>,
+}
+
+/// A trend's whole-run HDR histogram.
+#[derive(Debug, Serialize)]
+pub struct EncodedHistogram {
+    /// Always `hdr-v2-deflate-base64`.
+    pub encoding: &'static str,
+    /// Recorded values are the metric's values times this (µs for a ms trend), rounded.
+    pub scale: f64,
+    pub data: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WindowSummary {
+    /// Its first second, from the run's start.
+    pub t: u64,
+    pub seconds: u64,
+    pub count: u64,
+    pub sum: f64,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    /// For a rate: how many samples were true.
+    pub trues: Option<u64>,
+    /// For a trend: within 1 %.
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+    pub p99: Option<f64>,
+}
+
+pub(super) fn summary<'a>(r: &'a Report, info: &'a RunInfo) -> Summary<'a> {
+    Summary {
+        schema_version: SCHEMA_VERSION,
+        run: RunMeta {
+            name: &r.name,
+            suite: info.suite.as_deref(),
+            environment: info.environment.as_deref(),
+            target: r.target.as_deref(),
+            started_at: rfc3339(r.started_at),
+            duration_s: r.duration.as_secs_f64(),
+            time_scale: r.time_scale,
+            harness_version: env!("CARGO_PKG_VERSION"),
+            git_commit: info.git_commit.as_deref(),
+        },
+        passed: r.passed(),
+        aborted: r.aborted.as_ref(),
+        problems: &r.problems,
+        warnings: r.store.warnings(),
+        scenarios: &r.scenarios,
+        thresholds: r.thresholds.iter().map(threshold).collect(),
+        checks: r.checks(),
+        failures_by_class: r.failures_by_class().into_iter().collect(),
+        iteration_errors: &r.iteration_errors,
+        endpoints: r.endpoints(),
+        metrics: r
+            .store
+            .iter()
+            .map(|(name, series)| (name, metric(name, series, r)))
+            .collect(),
+    }
+}
+
+fn threshold(t: &ThresholdResult) -> ThresholdSummary<'_> {
+    ThresholdSummary {
+        selector: t.selector.to_string(),
+        metric: &t.selector.metric,
+        tags: t
+            .selector
+            .tags
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect(),
+        expression: t.expression.to_string(),
+        aggregation: t.expression.aggregation.to_string(),
+        operator: t.expression.operator.to_string(),
+        limit: t.expression.value,
+        observed: t.observed,
+        verdict: t.verdict,
+        passed: t.passed(),
+        abort_on_fail: t.abort_on_fail,
+        allow_no_data: t.allow_no_data,
+    }
+}
+
+fn metric(name: &str, series: &Series, r: &Report) -> MetricSummary {
+    let whole = series.merged(&[]);
+    let mut sub_metrics = Vec::new();
+    for tag in SUB_METRIC_TAGS {
+        let mut seen: Vec<&str> = series.by_tags().filter_map(|(t, _)| t.get(tag)).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        for value in seen {
+            let sink = series.merged(&[(tag.to_string(), value.to_string())]);
+            sub_metrics.push(SubMetric {
+                tag,
+                value: value.to_string(),
+                values: values(&sink, r),
+                histogram: histogram(&sink),
+            });
+        }
+    }
+    MetricSummary {
+        kind: series.kind(),
+        unit: unit_of(name),
+        values: values(&whole, r),
+        histogram: histogram(&whole),
+        sub_metrics,
+        windows: series
+            .timeline()
+            .windows()
+            .map(|w| {
+                let b = w.bucket;
+                let seen = b.count > 0;
+                WindowSummary {
+                    t: w.start,
+                    seconds: w.seconds,
+                    count: b.count,
+                    sum: b.sum,
+                    min: seen.then_some(b.min),
+                    max: seen.then_some(b.max),
+                    trues: (series.kind() == MetricKind::Rate).then_some(b.trues),
+                    p50: b.percentile(50.0),
+                    p95: b.percentile(95.0),
+                    p99: b.percentile(99.0),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// The aggregates k6's summary shows for each kind, by their k6 names.
+pub(super) fn values(sink: &Sink, r: &Report) -> BTreeMap<&'static str, f64> {
+    let aggs: &[(&str, Aggregation)] = match sink.kind() {
+        MetricKind::Trend => &[
+            ("avg", Aggregation::Avg),
+            ("min", Aggregation::Min),
+            ("med", Aggregation::Med),
+            ("max", Aggregation::Max),
+            ("p(90)", Aggregation::Percentile(90.0)),
+            ("p(95)", Aggregation::Percentile(95.0)),
+            ("p(99)", Aggregation::Percentile(99.0)),
+            ("count", Aggregation::Count),
+        ],
+        MetricKind::Counter => &[("count", Aggregation::Count), ("rate", Aggregation::Rate)],
+        MetricKind::Rate => &[("rate", Aggregation::Rate)],
+        MetricKind::Gauge => &[
+            ("value", Aggregation::Value),
+            ("min", Aggregation::Min),
+            ("max", Aggregation::Max),
+        ],
+    };
+    let mut m = BTreeMap::new();
+    if sink.samples() == 0 && sink.kind() != MetricKind::Counter {
+        return m;
+    }
+    for (k, a) in aggs {
+        if let Some(v) = sink.aggregate(*a, r.duration) {
+            m.insert(*k, v);
+        }
+    }
+    if let Sink::Rate { trues, total } = sink {
+        m.insert("passes", *trues as f64);
+        m.insert("fails", (total - trues) as f64);
+    }
+    m
+}
+
+fn histogram(sink: &Sink) -> Option<EncodedHistogram> {
+    let Sink::Trend(t) = sink else { return None };
+    if t.count == 0 {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    V2DeflateSerializer::new()
+        .serialize(&t.hist, &mut bytes)
+        .ok()?;
+    Some(EncodedHistogram {
+        encoding: "hdr-v2-deflate-base64",
+        scale: crate::metrics::TREND_SCALE,
+        data: base64::engine::general_purpose::STANDARD.encode(bytes),
+    })
+}
