@@ -34,7 +34,8 @@
 //! - [`executor`] and [`scenario`]: the six executors (pure plans plus run loops); [`Scenario`].
 //! - [`run`]: [`Test`] → [`run::Plan`] → setup, scenarios, teardown, verdicts → [`Report`];
 //!   the collector; [`run::Stop`].
-//! - [`report`]: writers of a finished report (text summary, JSON).
+//! - [`report`]: writers of a finished report (text summary, `summary.json`, HTML, JUnit,
+//!   Markdown); [`export`]: outputs that stream during the run (Prometheus).
 //! - [`console`]: the edge — progress, signals, the printed summary. Opt-in.
 //!
 //! [`settings`] (environment variables), [`redact`] (secrets out of messages) and [`Error`] sit
@@ -44,6 +45,7 @@ pub mod console;
 pub mod engine;
 mod error;
 pub mod executor;
+pub mod export;
 pub mod metrics;
 pub mod redact;
 pub mod report;

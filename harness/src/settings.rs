@@ -7,6 +7,42 @@ pub const TIME_SCALE_VAR: &str = "LOADTEST_TIME_SCALE";
 /// Set to `0` to turn the live progress line off.
 pub const PROGRESS_VAR: &str = "LOADTEST_PROGRESS";
 
+/// `host:port` to serve Prometheus metrics on while a run goes (e.g. `127.0.0.1:9464`).
+pub const PROMETHEUS_LISTEN_VAR: &str = "LOADTEST_PROMETHEUS_LISTEN";
+/// How long, at most, the Prometheus endpoint stays up after a run for a last scrape (seconds).
+pub const PROMETHEUS_LINGER_VAR: &str = "LOADTEST_PROMETHEUS_LINGER";
+
+/// Where to serve Prometheus metrics, from `LOADTEST_PROMETHEUS_LISTEN`; `None` when unset.
+pub fn prometheus_listen_from_env() -> Result<Option<std::net::SocketAddr>, Error> {
+    match std::env::var(PROMETHEUS_LISTEN_VAR) {
+        Ok(v) if !v.trim().is_empty() => v.trim().parse().map(Some).map_err(|_| Error::Env {
+            var: PROMETHEUS_LISTEN_VAR,
+            value: v,
+            reason: "must be an address and port, such as 127.0.0.1:9464".into(),
+        }),
+        _ => Ok(None),
+    }
+}
+
+/// How long the Prometheus endpoint waits after a run for its last scrape: 15 s (Prometheus's
+/// default scrape interval) unless `LOADTEST_PROMETHEUS_LINGER` says otherwise.
+pub fn prometheus_linger_from_env() -> Result<std::time::Duration, Error> {
+    match std::env::var(PROMETHEUS_LINGER_VAR) {
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && (0.0..=3600.0).contains(s))
+            .map(std::time::Duration::from_secs_f64)
+            .ok_or_else(|| Error::Env {
+                var: PROMETHEUS_LINGER_VAR,
+                value: v,
+                reason: "must be a number of seconds from 0 to 3600".into(),
+            }),
+        _ => Ok(std::time::Duration::from_secs(15)),
+    }
+}
+
 /// Parses a time scale: a finite number above 0 (1 = real time, 0.05 = twenty times faster).
 pub fn parse_time_scale(value: &str) -> Result<f64, Error> {
     let err = |reason: &str| Error::Env {

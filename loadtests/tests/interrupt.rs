@@ -60,7 +60,12 @@ fn ctrl_c_during_smoke_writes_the_report_then_exits_130() {
             > 0.0
     );
     // Every file of the folder, the streamed time series renamed to its final name.
-    for file in ["report.html", "junit.xml", "summary.md", "timeseries.ndjson"] {
+    for file in [
+        "report.html",
+        "junit.xml",
+        "summary.md",
+        "timeseries.ndjson",
+    ] {
         assert!(folder.join(file).is_file(), "{file}");
     }
     let _ = std::fs::remove_dir_all(&dir);

@@ -261,7 +261,7 @@ fn summary_md_carries_the_verdict_the_thresholds_and_the_endpoints() {
 }
 
 /// Debian's Chromium, when installed (`.ci/run` installs it and sets
-/// `LOADTEST_REQUIRE_BROWSER=1`, so CI cannot skip this).
+/// `LOADTEST_REQUIRE_TOOLS=1`, so CI cannot skip this).
 fn chromium() -> Option<PathBuf> {
     let found = ["chromium", "chromium-browser", "google-chrome"]
         .iter()
@@ -275,8 +275,8 @@ fn chromium() -> Option<PathBuf> {
         });
     if found.is_none() {
         assert!(
-            std::env::var_os("LOADTEST_REQUIRE_BROWSER").is_none(),
-            "LOADTEST_REQUIRE_BROWSER is set but no chromium is installed"
+            std::env::var_os("LOADTEST_REQUIRE_TOOLS").is_none(),
+            "LOADTEST_REQUIRE_TOOLS is set but no chromium is installed"
         );
         eprintln!("chromium is not installed: the browser check is skipped");
     }

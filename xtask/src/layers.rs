@@ -30,6 +30,7 @@ pub fn project_rules(root: &Path) -> Vec<Rules> {
                 ("scenario", 5),
                 ("run", 6),
                 ("report", 7),
+                ("export", 7),
                 ("console", 8),
             ],
         },

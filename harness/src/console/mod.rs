@@ -17,6 +17,9 @@
 mod progress;
 mod signals;
 
+use std::net::SocketAddr;
+
+use crate::export::PrometheusExporter;
 use crate::{Error, Report, Test, settings};
 
 /// The exit status after Ctrl-C or SIGTERM, as a shell reports a process killed by SIGINT.
@@ -28,17 +31,29 @@ pub struct Console {
     progress: bool,
     summary: bool,
     signals: bool,
+    prometheus: Option<SocketAddr>,
 }
 
 impl Console {
-    /// Progress per `LOADTEST_PROGRESS` (on unless `0`), the summary on stdout, and signals
-    /// handled: a first Ctrl-C or SIGTERM stops gracefully (teardown runs), a second at once.
+    /// Progress per `LOADTEST_PROGRESS` (on unless `0`), the summary on stdout, signals
+    /// handled (a first Ctrl-C or SIGTERM stops gracefully, teardown runs; a second at once),
+    /// and a Prometheus endpoint when `LOADTEST_PROMETHEUS_LISTEN` is set (checked in
+    /// [`Console::run`], before any load).
     pub fn from_env() -> Console {
         Console {
             progress: settings::progress_from_env(),
             summary: true,
             signals: true,
+            prometheus: None,
         }
+    }
+
+    /// Serves the run's metrics for Prometheus at `addr` while it goes (see
+    /// [`PrometheusExporter`]), and after it until one more scrape or
+    /// `LOADTEST_PROMETHEUS_LINGER` seconds (default 15).
+    pub fn prometheus(mut self, addr: SocketAddr) -> Console {
+        self.prometheus = Some(addr);
+        self
     }
 
     pub fn progress(mut self, on: bool) -> Console {
@@ -58,6 +73,19 @@ impl Console {
 
     /// Runs the test with progress, signal handling and the summary, and returns its report.
     pub async fn run<D: Send + Sync + 'static>(&self, test: Test<D>) -> Result<Report, Error> {
+        let listen = match self.prometheus {
+            Some(addr) => Some(addr),
+            None => settings::prometheus_listen_from_env()?,
+        };
+        let linger = settings::prometheus_linger_from_env()?;
+        let exporter = match listen {
+            Some(addr) => Some(PrometheusExporter::listen(addr).await?),
+            None => None,
+        };
+        let test = match &exporter {
+            Some(e) => test.observer(e.clone()),
+            None => test,
+        };
         let planned = test.plan()?;
         let stop = planned.stopper();
         let signals = self
@@ -77,6 +105,18 @@ impl Console {
         }
         if let Some(s) = signals {
             s.abort();
+        }
+        if let Some(e) = &exporter {
+            // The last values reach Prometheus only if it scrapes once more.
+            e.finish();
+            if !linger.is_zero() {
+                eprintln!(
+                    "waiting up to {:.0} s for Prometheus to read the final metrics at http://{}/metrics",
+                    linger.as_secs_f64(),
+                    e.local_addr()
+                );
+                e.wait_for_final_scrape(linger).await;
+            }
         }
         let report = result?;
         if self.summary {

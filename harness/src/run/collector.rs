@@ -8,8 +8,8 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::Stop;
 use super::series_out::SeriesOut;
+use super::{Observer, Stop};
 use crate::engine::{Live, Msg};
 use crate::metrics::{Entry, MetricKind, Sample, Store, Tags, Value, names};
 use crate::threshold::{self, AbortReason, Compiled};
@@ -22,6 +22,7 @@ pub(crate) struct Collector {
     pub start: Instant,
     /// Where closed seconds are streamed, if anywhere; taken back by the runner at the end.
     pub series_out: Arc<std::sync::Mutex<Option<SeriesOut>>>,
+    pub observers: Vec<Arc<dyn Observer>>,
 }
 
 impl Collector {
@@ -70,6 +71,9 @@ impl Collector {
                 }
             }
         }
+        for o in &self.observers {
+            o.observe(batch);
+        }
         self.live.requests.fetch_add(requests, Relaxed);
         self.live.failed.fetch_add(failed, Relaxed);
         self.live.iterations.fetch_add(iterations, Relaxed);
@@ -79,17 +83,26 @@ impl Collector {
     fn sample_vus(&mut self) {
         let snap = self.live.snapshot();
         let at = self.start.elapsed();
-        for (metric, v) in [
+        let gauges = [
             (names::VUS, snap.active_vus),
             (names::VUS_MAX, snap.vus_max),
-        ] {
-            self.store.add(&Sample {
+        ]
+        .map(|(metric, v)| {
+            Entry::Point(Sample {
                 metric: metric.into(),
                 kind: MetricKind::Gauge,
                 tags: Tags::default(),
                 value: Value::Number(v as f64),
                 at,
-            });
+            })
+        });
+        for g in &gauges {
+            if let Entry::Point(s) = g {
+                self.store.add(s);
+            }
+        }
+        for o in &self.observers {
+            o.observe(&gauges);
         }
     }
 

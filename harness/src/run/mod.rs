@@ -7,12 +7,14 @@
 //! owns the metric store), `stop.rs` (stopping a run from outside), `report.rs` (the result).
 
 mod collector;
+mod observer;
 mod orchestrate;
 mod plan;
 mod report;
 mod series_out;
 mod stop;
 
+pub use observer::Observer;
 pub use orchestrate::Planned;
 pub use plan::Plan;
 pub use report::{CheckResult, EndpointRow, Report, ScenarioInfo};
@@ -77,6 +79,7 @@ pub struct Test<D = ()> {
     live: Arc<Live>,
     preflight: Option<(String, Duration)>,
     time_series: Option<std::path::PathBuf>,
+    observers: Vec<Arc<dyn Observer>>,
 }
 
 /// k6's `setupTimeout` and `teardownTimeout` default.
@@ -110,6 +113,7 @@ impl Test<()> {
             live: Arc::new(Live::default()),
             preflight: None,
             time_series: None,
+            observers: Vec::new(),
         }
     }
 
@@ -149,6 +153,7 @@ impl Test<()> {
             live: self.live,
             preflight: self.preflight,
             time_series: self.time_series,
+            observers: self.observers,
         }
     }
 }
@@ -253,6 +258,13 @@ impl<D: Send + Sync + 'static> Test<D> {
     /// refused before any load.
     pub fn time_series(mut self, path: impl Into<std::path::PathBuf>) -> Self {
         self.time_series = Some(path.into());
+        self
+    }
+
+    /// Hands every batch of samples to `observer` as the collector takes it in (an exporter
+    /// that streams metrics while the run goes).
+    pub fn observer(mut self, observer: Arc<dyn Observer>) -> Self {
+        self.observers.push(observer);
         self
     }
 

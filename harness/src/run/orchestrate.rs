@@ -109,6 +109,7 @@ impl<D: Send + Sync + 'static> Planned<D> {
                 stop: stop.clone(),
                 start,
                 series_out: series_out.clone(),
+                observers: std::mem::take(&mut test.observers),
             }
             .run(rx),
         );
