@@ -175,10 +175,16 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
         environment: Some(env_name.clone()),
         git_commit: reports::git_commit(),
     };
+    let writing = std::time::Instant::now();
     reports::write_all(&folder, &report, &info)?;
     {
         use std::io::Write;
-        let _ = writeln!(std::io::stdout(), "  reports: {}\n", folder.display());
+        let _ = writeln!(
+            std::io::stdout(),
+            "  reports: {} (written in {} ms)\n",
+            folder.display(),
+            writing.elapsed().as_millis()
+        );
     }
     if report.interrupted() {
         // Everything is written: now the process may end as an interrupted one does.
