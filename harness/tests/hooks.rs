@@ -98,3 +98,29 @@ async fn a_failing_setup_stops_the_test_before_load() {
     assert!(err.to_string().contains("setup failed: no test user"));
     server.verify().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scenario_start_times_count_from_the_end_of_setup_so_a_slow_setup_shortens_no_stage() {
+    let report = quiet("slow setup")
+        .setup(|_vu| {
+            Box::pin(async move {
+                tokio::time::sleep(Duration::from_millis(1500)).await;
+                Ok::<(), BoxError>(())
+            })
+        })
+        .scenario(Scenario::new("s", ConstantVus::new(1, secs(2)), |vu| {
+            Box::pin(async move {
+                vu.sleep(millis(100)).await;
+                Ok(())
+            })
+        }))
+        .run()
+        .await
+        .unwrap();
+    let s = &report.scenarios[0];
+    assert!(s.start >= Duration::from_millis(1500), "{:?}", s.start);
+    // About 20 iterations of 100 ms in its 2 s; a scenario clock started before setup would
+    // have left it half a second, about 5.
+    let iterations = report.count("iterations");
+    assert!(iterations >= 15.0, "{iterations}");
+}

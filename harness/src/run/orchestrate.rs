@@ -163,6 +163,10 @@ impl<D: Send + Sync + 'static> Planned<D> {
         if let (None, None) = (&setup_error, &data) {
             setup_error = Some("the test has no setup value for its scenarios".into());
         }
+        // Scenario start times count from the end of setup, as in k6: a slow setup (50
+        // registrations against a real server) must not eat into the first stage.
+        let epoch = Instant::now();
+        let scenarios_start = epoch.saturating_duration_since(start);
         if let (None, Some(data)) = (&setup_error, data) {
             let mut tasks = tokio::task::JoinSet::new();
             for (schedule, s) in plan.scenarios.iter().zip(&test.scenarios) {
@@ -173,6 +177,7 @@ impl<D: Send + Sync + 'static> Planned<D> {
                     data,
                     shared.clone(),
                     stop.clone(),
+                    epoch,
                 ));
             }
             tasks.join_all().await;
@@ -213,7 +218,7 @@ impl<D: Send + Sync + 'static> Planned<D> {
         let scenarios: Vec<ScenarioInfo> = plan
             .scenarios
             .iter()
-            .map(|s| ScenarioInfo::of(s, &store))
+            .map(|s| ScenarioInfo::of(s, &store, scenarios_start))
             .collect();
         let aborted = stop.reason();
         for s in &scenarios {
@@ -244,7 +249,7 @@ impl<D: Send + Sync + 'static> Planned<D> {
     }
 }
 
-/// Runs one scenario: waits for its start time, runs the executor, and enforces its end
+/// Runs one scenario: waits for its start time (from `epoch`, the end of setup), runs the executor, and enforces its end
 /// (stop new iterations) and graceful stop (interrupt running ones, at once on `stop_now`).
 async fn run_scenario(
     s: Schedule,
@@ -252,8 +257,9 @@ async fn run_scenario(
     data: Arc<SetupValue>,
     shared: Arc<RunShared>,
     stop: Stop,
+    epoch: Instant,
 ) {
-    let start = shared.start + s.start_time;
+    let start = epoch + s.start_time;
     tokio::select! {
         _ = tokio::time::sleep_until(start) => {}
         _ = stop.graceful().cancelled() => return,

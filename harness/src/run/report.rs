@@ -14,7 +14,7 @@ pub struct ScenarioInfo {
     pub name: String,
     pub executor: String,
     pub max_vus: u64,
-    /// When it started, from the run's start.
+    /// When it started, from the run's start (scenario start times count from the end of setup).
     #[serde(serialize_with = "secs")]
     pub start: Duration,
     #[serde(serialize_with = "secs")]
@@ -30,7 +30,7 @@ pub struct ScenarioInfo {
 }
 
 impl ScenarioInfo {
-    pub(crate) fn of(s: &Schedule, store: &Store) -> ScenarioInfo {
+    pub(crate) fn of(s: &Schedule, store: &Store, scenarios_start: Duration) -> ScenarioInfo {
         let only = [("scenario".to_string(), s.name.clone())];
         let count = |metric| {
             store
@@ -42,7 +42,7 @@ impl ScenarioInfo {
             name: s.name.clone(),
             executor: s.executor.name().to_string(),
             max_vus: s.executor.max_vus(),
-            start: s.start_time,
+            start: scenarios_start + s.start_time,
             duration: s.executor.duration(),
             plan: s
                 .executor
