@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use harness::metrics::{HttpSample, MetricKind, Sample, Store, Tags, TrendSink, Value};
-use harness::threshold::{Threshold, compile, evaluate};
+use harness::threshold::{Span, Threshold, compile, evaluate};
 
 fn main() {
     divan::main();
@@ -109,7 +109,19 @@ fn evaluate_ten_thresholds(bencher: divan::Bencher) {
             .unwrap()
         })
         .collect();
-    bencher.bench_local(|| evaluate(divan::black_box(&compiled), &store, Duration::from_secs(60)));
+    let span = Span {
+        from: 0,
+        to: 60,
+        complete_only: false,
+    };
+    bencher.bench_local(|| {
+        evaluate(
+            divan::black_box(&compiled),
+            &store,
+            Duration::from_secs(60),
+            span,
+        )
+    });
 }
 
 /// Merging two one-minute latency histograms (distributed runs).

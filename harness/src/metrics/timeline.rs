@@ -6,7 +6,7 @@
 
 use std::collections::VecDeque;
 
-use super::{MetricKind, Sketch};
+use super::{Aggregation, MetricKind, Sketch};
 
 /// (bucket width, how long buckets of that width are kept) in seconds, finest first; the last
 /// is kept for the whole run. The finest is one second; each width divides the next.
@@ -25,6 +25,7 @@ pub struct Bucket {
     /// For trends: the window's values, as a sketch (empty for other kinds).
     pub sketch: Sketch,
     trend: bool,
+    rate: bool,
 }
 
 impl Bucket {
@@ -37,6 +38,7 @@ impl Bucket {
             trues: 0,
             sketch: Sketch::default(),
             trend: kind == MetricKind::Trend,
+            rate: kind == MetricKind::Rate,
         }
     }
 
@@ -72,6 +74,31 @@ impl Bucket {
 
     fn heap_bytes(&self) -> usize {
         self.sketch.heap_bytes()
+    }
+
+    /// An aggregate of the window, `seconds` long, as a threshold reads it: `count`, `rate`
+    /// (per second for a counter, the true fraction for a rate), `avg`, `min`, `max`, `med`,
+    /// `p(N)` (trends, within 1 %). `None` for an empty window or an aggregate a window cannot
+    /// give (`value`).
+    pub fn aggregate(&self, agg: Aggregation, seconds: f64) -> Option<f64> {
+        if self.count == 0 {
+            return None;
+        }
+        match agg {
+            Aggregation::Count => Some(if self.trend {
+                self.count as f64
+            } else {
+                self.sum
+            }),
+            Aggregation::Rate if self.rate => Some(self.trues as f64 / self.count as f64),
+            Aggregation::Rate => Some(self.sum / seconds.max(f64::MIN_POSITIVE)),
+            Aggregation::Avg => Some(self.sum / self.count as f64),
+            Aggregation::Min => Some(self.min),
+            Aggregation::Max => Some(self.max),
+            Aggregation::Med => self.percentile(50.0),
+            Aggregation::Percentile(p) => self.percentile(p),
+            Aggregation::Value => None,
+        }
     }
 }
 
@@ -175,6 +202,16 @@ impl Timeline {
                 fine.start += coarser;
             }
         }
+    }
+
+    /// The windows that start in `[from, to)` seconds, merged into one bucket. A window coarser
+    /// than the span counts where it starts.
+    pub fn between(&self, from: u64, to: u64) -> Bucket {
+        let mut out = Bucket::new(self.kind);
+        for w in self.windows().filter(|w| w.start >= from && w.start < to) {
+            out.merge(w.bucket);
+        }
+        out
     }
 
     /// Every window, oldest first.

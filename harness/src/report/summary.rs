@@ -13,7 +13,7 @@ use super::time::rfc3339;
 use crate::Report;
 use crate::metrics::{Aggregation, MetricKind, Series, Sink, Unit, unit_of};
 use crate::run::{CheckResult, EndpointRow, ScenarioInfo};
-use crate::threshold::{AbortReason, ThresholdResult, Verdict};
+use crate::threshold::{AbortReason, ThresholdResult, Verdict, WindowRef};
 
 /// The version of `summary.json`'s shape. Raised on any change a reader must know about.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -73,6 +73,10 @@ pub struct ThresholdSummary<'a> {
     pub aggregation: String,
     pub operator: String,
     pub limit: f64,
+    /// For a windowed threshold (`… over 30s`): the window length, in seconds.
+    pub window_seconds: Option<u64>,
+    /// For a windowed threshold: the worst window, whose value is `observed`.
+    pub worst_window: Option<WindowRef>,
     pub observed: Option<f64>,
     pub verdict: Verdict,
     pub passed: bool,
@@ -176,6 +180,8 @@ fn threshold(t: &ThresholdResult) -> ThresholdSummary<'_> {
         aggregation: t.expression.aggregation.to_string(),
         operator: t.expression.operator.to_string(),
         limit: t.expression.value,
+        window_seconds: t.expression.over,
+        worst_window: t.worst_window,
         observed: t.observed,
         verdict: t.verdict,
         passed: t.passed(),

@@ -148,7 +148,16 @@ fn write_endpoints(r: &Report, out: &mut impl Write) -> io::Result<()> {
 /// What a threshold saw: `p(95)=12.30`, `no data` or `no data (allowed)`.
 pub(super) fn observed(t: &ThresholdResult) -> String {
     match (t.verdict, t.observed) {
-        (_, Some(v)) => format!("{}={}", t.expression.aggregation, number(v)),
+        (_, Some(v)) => match t.worst_window {
+            Some(w) => format!(
+                "{}={} (worst window {}–{} s)",
+                t.expression.aggregation,
+                number(v),
+                w.start,
+                w.start + w.seconds
+            ),
+            None => format!("{}={}", t.expression.aggregation, number(v)),
+        },
         (Verdict::NoData, None) if t.allow_no_data => "no data (allowed)".to_string(),
         _ => "no data".to_string(),
     }

@@ -23,6 +23,9 @@ pub(crate) struct Collector {
     /// Where closed seconds are streamed, if anywhere; taken back by the runner at the end.
     pub series_out: Arc<std::sync::Mutex<Option<SeriesOut>>>,
     pub observers: Vec<Arc<dyn Observer>>,
+    /// When the scenarios began (seconds from the run's start; `u64::MAX` before): windowed
+    /// thresholds count their windows from it.
+    pub scenarios_start: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Collector {
@@ -127,7 +130,15 @@ impl Collector {
             return;
         }
         // Only a failure aborts: "no data" mid-run means the data has not arrived yet.
-        if let Some(failed) = threshold::evaluate(&due, &self.store, elapsed)
+        let from = self
+            .scenarios_start
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let span = threshold::Span {
+            from: from.min(elapsed.as_secs()),
+            to: elapsed.as_secs(),
+            complete_only: true,
+        };
+        if let Some(failed) = threshold::evaluate(&due, &self.store, elapsed, span)
             .into_iter()
             .find(|r| r.verdict == threshold::Verdict::Fail)
         {

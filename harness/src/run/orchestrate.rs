@@ -92,6 +92,7 @@ impl<D: Send + Sync + 'static> Planned<D> {
             None => None,
         };
         let series_out = Arc::new(std::sync::Mutex::new(series_out));
+        let scenarios_began = Arc::new(std::sync::atomic::AtomicU64::new(u64::MAX));
         let mut store = Store::new();
         for (name, kind) in &test.metrics {
             store.declare(name, *kind);
@@ -110,6 +111,7 @@ impl<D: Send + Sync + 'static> Planned<D> {
                 start,
                 series_out: series_out.clone(),
                 observers: std::mem::take(&mut test.observers),
+                scenarios_start: scenarios_began.clone(),
             }
             .run(rx),
         );
@@ -167,6 +169,11 @@ impl<D: Send + Sync + 'static> Planned<D> {
         // registrations against a real server) must not eat into the first stage.
         let epoch = Instant::now();
         let scenarios_start = epoch.saturating_duration_since(start);
+        scenarios_began.store(
+            scenarios_start.as_secs(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        let mut scenarios_end = scenarios_start;
         if let (None, Some(data)) = (&setup_error, data) {
             let mut tasks = tokio::task::JoinSet::new();
             for (schedule, s) in plan.scenarios.iter().zip(&test.scenarios) {
@@ -181,6 +188,7 @@ impl<D: Send + Sync + 'static> Planned<D> {
                 ));
             }
             tasks.join_all().await;
+            scenarios_end = start.elapsed();
             let teardown: Option<TeardownFn<D>> = test.teardown.take();
             if let Some(f) = teardown {
                 let end = hook(
@@ -240,7 +248,16 @@ impl<D: Send + Sync + 'static> Planned<D> {
             duration: elapsed,
             time_scale: plan.time_scale,
             scenarios,
-            thresholds: threshold::evaluate(&plan.thresholds, &store, elapsed),
+            thresholds: threshold::evaluate(
+                &plan.thresholds,
+                &store,
+                elapsed,
+                threshold::Span {
+                    from: scenarios_start.as_secs(),
+                    to: scenarios_end.as_secs_f64().ceil() as u64,
+                    complete_only: false,
+                },
+            ),
             store,
             aborted,
             iteration_errors: shared.errors(),

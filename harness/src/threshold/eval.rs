@@ -28,6 +28,25 @@ pub struct ThresholdResult {
     pub abort_on_fail: bool,
     /// Whether "no data" counts as a pass for this threshold.
     pub allow_no_data: bool,
+    /// For a windowed threshold: the window whose value is `observed` (the worst one).
+    pub worst_window: Option<WindowRef>,
+}
+
+/// One window of the run: its first second (from the run's start) and its length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct WindowRef {
+    pub start: u64,
+    pub seconds: u64,
+}
+
+/// The part of the run windowed thresholds look at: the scenarios' time, from the end of setup
+/// to the start of teardown (seconds from the run's start), with windows aligned at `from`.
+/// Mid-run, only windows that have ended (`complete_only`) count.
+#[derive(Debug, Clone, Copy)]
+pub struct Span {
+    pub from: u64,
+    pub to: u64,
+    pub complete_only: bool,
 }
 
 impl ThresholdResult {
@@ -54,18 +73,29 @@ pub enum AbortReason {
     Signal { signal: String },
 }
 
-/// Evaluates every threshold on the store.
-pub fn evaluate(thresholds: &[Compiled], store: &Store, elapsed: Duration) -> Vec<ThresholdResult> {
+/// Evaluates every threshold on the store; windowed ones on the windows of `span`.
+pub fn evaluate(
+    thresholds: &[Compiled],
+    store: &Store,
+    elapsed: Duration,
+    span: Span,
+) -> Vec<ThresholdResult> {
     thresholds
         .iter()
         .map(|t| {
-            let sink = store.sink(&t.selector.metric, &t.selector.tags);
-            let counter = sink
-                .as_ref()
-                .is_some_and(|s| s.kind() == MetricKind::Counter);
-            let observed = sink
-                .filter(|s| counter || s.samples() > 0)
-                .and_then(|s| s.aggregate(t.expression.aggregation, elapsed));
+            let (observed, worst_window) = match t.expression.over {
+                Some(width) => worst_window(t, store, span, width),
+                None => {
+                    let sink = store.sink(&t.selector.metric, &t.selector.tags);
+                    let counter = sink
+                        .as_ref()
+                        .is_some_and(|s| s.kind() == MetricKind::Counter);
+                    let observed = sink
+                        .filter(|s| counter || s.samples() > 0)
+                        .and_then(|s| s.aggregate(t.expression.aggregation, elapsed));
+                    (observed, None)
+                }
+            };
             let verdict = match observed {
                 None => Verdict::NoData,
                 Some(v) if t.expression.operator.holds(v, t.expression.value) => Verdict::Pass,
@@ -78,7 +108,53 @@ pub fn evaluate(thresholds: &[Compiled], store: &Store, elapsed: Duration) -> Ve
                 verdict,
                 abort_on_fail: t.abort_on_fail,
                 allow_no_data: t.allow_no_data,
+                worst_window,
             }
         })
         .collect()
+}
+
+/// The value of the worst window of `width` seconds in `span` (the first that fails, else the
+/// closest to failing), and that window; `None` when no window has samples.
+fn worst_window(
+    t: &Compiled,
+    store: &Store,
+    span: Span,
+    width: u64,
+) -> (Option<f64>, Option<WindowRef>) {
+    let Some(series) = store.get(&t.selector.metric) else {
+        return (None, None);
+    };
+    let e = &t.expression;
+    let mut worst: Option<(f64, WindowRef)> = None;
+    let mut start = span.from;
+    while start < span.to {
+        let end = start.saturating_add(width);
+        if span.complete_only && end > span.to {
+            break;
+        }
+        let bucket = series.timeline().between(start, end.min(span.to));
+        let seconds = (end.min(span.to) - start) as f64;
+        if let Some(v) = bucket.aggregate(e.aggregation, seconds) {
+            let here = WindowRef {
+                start,
+                seconds: width,
+            };
+            let fails = !e.operator.holds(v, e.value);
+            let worse = match &worst {
+                None => true,
+                Some((w, _)) if !e.operator.holds(*w, e.value) => false,
+                Some(_) if fails => true,
+                Some((w, _)) => e.operator.worse(v, *w),
+            };
+            if worse {
+                worst = Some((v, here));
+            }
+        }
+        start = end;
+    }
+    match worst {
+        Some((v, w)) => (Some(v), Some(w)),
+        None => (None, None),
+    }
 }

@@ -4,7 +4,7 @@
 mod eval;
 mod parse;
 
-pub use eval::{AbortReason, ThresholdResult, Verdict, evaluate};
+pub use eval::{AbortReason, Span, ThresholdResult, Verdict, WindowRef, evaluate};
 pub use parse::{Aggregation, Expression, Operator, Selector, parse_expression, parse_selector};
 
 use std::time::Duration;
@@ -19,6 +19,7 @@ pub struct Threshold {
     pub(crate) abort_on_fail: bool,
     pub(crate) delay_abort_eval: Duration,
     pub(crate) allow_no_data: bool,
+    pub(crate) over: Option<Duration>,
 }
 
 /// A threshold's expression before validation.
@@ -42,12 +43,22 @@ impl Threshold {
             abort_on_fail: false,
             delay_abort_eval: Duration::ZERO,
             allow_no_data: false,
+            over: None,
         }
     }
 
     /// Typed builder: `Threshold::agg(Aggregation::Percentile(95.0)).lt(200.0)`.
     pub fn agg(aggregation: Aggregation) -> TypedThreshold {
         TypedThreshold(aggregation)
+    }
+
+    /// Makes the threshold windowed: its condition must hold in every window of `window`
+    /// (whole seconds, at least 1) of the scenarios' time, not only over the whole run — the
+    /// typed form of `p(95)<500 over 30s`. Windowed thresholds apply to a whole metric (no tag
+    /// filter): the time series keeps all tag sets together.
+    pub fn over(mut self, window: Duration) -> Threshold {
+        self.over = Some(window);
+        self
     }
 
     /// Stop the whole test as soon as this threshold fails (k6's `abortOnFail`).
@@ -100,6 +111,7 @@ impl TypedThreshold {
             aggregation: self.0,
             operator,
             value,
+            over: None,
         }))
     }
     pub fn lt(self, v: f64) -> Threshold {
@@ -142,10 +154,38 @@ pub fn compile(
         input: metric.to_string(),
         reason: r,
     })?;
-    let expression = match &threshold.expression {
+    let mut expression = match &threshold.expression {
         Spec::Text(t) => parse_expression(t).map_err(err)?,
         Spec::Typed(e) => e.clone(),
     };
+    if let Some(window) = threshold.over {
+        let secs = window.as_secs();
+        if window.subsec_nanos() != 0 || !(1..=86_400).contains(&secs) {
+            return Err(err(format!(
+                "window {window:?} must be whole seconds, from 1s to 24h"
+            )));
+        }
+        if expression.over.is_some_and(|o| o != secs) {
+            return Err(err(
+                "two different windows: in the text and in over()".into()
+            ));
+        }
+        expression.over = Some(secs);
+    }
+    if expression.over.is_some() {
+        if !selector.tags.is_empty() {
+            return Err(err(
+                "a windowed threshold applies to a whole metric: the time series keeps no tag \
+                 sets apart, so drop the {tag:value} filter"
+                    .into(),
+            ));
+        }
+        if expression.aggregation == Aggregation::Value {
+            return Err(err(
+                "value has no meaning over a window: use min or max".into()
+            ));
+        }
+    }
     if !expression.value.is_finite() {
         return Err(err("the limit must be a finite number".into()));
     }

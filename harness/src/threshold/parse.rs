@@ -50,6 +50,19 @@ impl Operator {
     }
 }
 
+impl Operator {
+    /// Whether `a` is further from holding than `b` (a larger value under `<`, a smaller one
+    /// under `>`); for equality operators, whether `a` is further from the limit is unknown:
+    /// false.
+    pub fn worse(self, a: f64, b: f64) -> bool {
+        match self {
+            Operator::Lt | Operator::Le => a > b,
+            Operator::Gt | Operator::Ge => a < b,
+            Operator::Eq | Operator::StrictEq | Operator::Ne => false,
+        }
+    }
+}
+
 impl fmt::Display for Operator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -62,11 +75,18 @@ pub struct Expression {
     pub aggregation: Aggregation,
     pub operator: Operator,
     pub value: f64,
+    /// A windowed threshold (`p(95)<500 over 30s`): the condition must hold in every window
+    /// of this many seconds, not only over the whole run.
+    pub over: Option<u64>,
 }
 
 impl fmt::Display for Expression {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{}{}", self.aggregation, self.operator, self.value)
+        write!(f, "{}{}{}", self.aggregation, self.operator, self.value)?;
+        match self.over {
+            Some(s) => write!(f, " over {s}s"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -76,6 +96,10 @@ pub fn parse_expression(input: &str) -> Result<Expression, String> {
     if text.is_empty() {
         return Err("empty expression".into());
     }
+    let (text, over) = match text.split_once(" over ") {
+        Some((cond, window)) => (cond.trim_end(), Some(parse_window(window.trim())?)),
+        None => (text, None),
+    };
     let (left, operator, right) = split_operator(text)?;
     let aggregation = parse_aggregation(left.trim())?;
     let value_text = right.trim();
@@ -88,7 +112,25 @@ pub fn parse_expression(input: &str) -> Result<Expression, String> {
         aggregation,
         operator,
         value,
+        over,
     })
+}
+
+/// A window length in whole seconds: `30s`, `5m`, `1h` (at least 1 s, at most a day).
+fn parse_window(text: &str) -> Result<u64, String> {
+    let bad = || format!("window {text:?} is not a duration such as 30s, 5m or 1h");
+    let (digits, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?);
+    let n: u64 = digits.parse().map_err(|_| bad())?;
+    let seconds = match unit {
+        "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        _ => return Err(bad()),
+    };
+    if !(1..=86_400).contains(&seconds) {
+        return Err(format!("window {text:?} must be from 1s to 24h"));
+    }
+    Ok(seconds)
 }
 
 /// Finds the first operator outside the percentile's parentheses.
