@@ -12,7 +12,7 @@ use crate::metrics::names;
 
 const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:24px auto;max-width:1000px;\
 color:#222}h1{font-size:22px;margin:0}h2{font-size:17px;margin-top:28px}.verdict{padding:14px 18px;\
-border-radius:6px;color:#fff}.pass{background:#1a7f37}.fail{background:#c62828}table{border-collapse:\
+border-radius:6px;color:#fff}.pass{background:#1a7f37}.fail{background:#c62828}.invalid{background:#b26a00}table{border-collapse:\
 collapse;width:100%}th,td{padding:4px 8px;border-bottom:1px solid #ddd;text-align:left}td.n,th.n{\
 text-align:right;font-variant-numeric:tabular-nums}tr.bad td{background:#fdecea}svg.chart{width:100%;\
 height:auto;background:#fafafa;border:1px solid #e4e4e4;margin:6px 0}.legend span{margin-right:14px}\
@@ -25,7 +25,9 @@ document.documentElement.dataset.charts=String(document.querySelectorAll('svg.ch
 
 pub(super) fn write_html(r: &Report, out: &mut impl Write) -> io::Result<()> {
     let mut h = String::with_capacity(64 * 1024);
-    let (class, verdict) = if r.passed() {
+    let (class, verdict) = if r.invalid.is_some() {
+        ("invalid", "INVALID")
+    } else if r.passed() {
         ("pass", "PASSED")
     } else {
         ("fail", "FAILED")
@@ -47,7 +49,8 @@ pub(super) fn write_html(r: &Report, out: &mut impl Write) -> io::Result<()> {
         number(r.count(names::HTTP_REQS)),
         r.value(names::HTTP_REQ_FAILED, "rate").unwrap_or(0.0) * 100.0
     );
-    let mut notes: Vec<String> = r.problems.iter().map(|p| format!("Failed: {p}")).collect();
+    let mut notes: Vec<String> = r.invalid.iter().map(|w| format!("INVALID: {w}")).collect();
+    notes.extend(r.problems.iter().map(|p| format!("Failed: {p}")));
     if let Some(a) = &r.aborted {
         notes.push(format!("Stopped early: {}", serde_json::json!(a)));
     }

@@ -11,7 +11,8 @@ pub(super) fn write_junit(r: &Report, out: &mut impl Write) -> io::Result<()> {
     let checks = r.checks();
     let failed_thresholds = r.failed_thresholds().len();
     let failed_checks = checks.iter().filter(|c| c.fails > 0).count();
-    let run_failed = usize::from(r.aborted.is_some() || !r.problems.is_empty());
+    let run_failed =
+        usize::from(r.aborted.is_some() || r.invalid.is_some() || !r.problems.is_empty());
     let tests = r.thresholds.len() + checks.len() + 1;
     let failures = failed_thresholds + failed_checks + run_failed;
     let time = r.duration.as_secs_f64();
@@ -31,7 +32,8 @@ pub(super) fn write_junit(r: &Report, out: &mut impl Write) -> io::Result<()> {
         out,
         r#"    <testcase classname="run" name="the run completed without a problem" time="{time:.3}">"#
     )?;
-    let mut why: Vec<String> = r.problems.clone();
+    let mut why: Vec<String> = r.invalid.iter().map(|w| format!("INVALID: {w}")).collect();
+    why.extend(r.problems.iter().cloned());
     match &r.aborted {
         Some(AbortReason::Threshold {
             selector,

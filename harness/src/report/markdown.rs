@@ -8,7 +8,9 @@ use crate::Report;
 use crate::threshold::AbortReason;
 
 pub(super) fn write_markdown(r: &Report, out: &mut impl Write) -> io::Result<()> {
-    let verdict = if r.passed() {
+    let verdict = if r.invalid.is_some() {
+        "⚠️ INVALID"
+    } else if r.passed() {
         "✅ PASSED"
     } else {
         "❌ FAILED"
@@ -35,6 +37,9 @@ pub(super) fn write_markdown(r: &Report, out: &mut impl Write) -> io::Result<()>
         )?,
         Some(AbortReason::Signal { signal }) => writeln!(out, "- **Interrupted** by {signal}")?,
         None => {}
+    }
+    if let Some(why) = &r.invalid {
+        writeln!(out, "- **Invalid**: {}", cell(why))?;
     }
     for p in &r.problems {
         writeln!(out, "- **Failed**: {}", cell(p))?;

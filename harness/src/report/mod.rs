@@ -34,7 +34,10 @@ impl Report {
             Some(AbortReason::Signal { signal }) => format!(" (interrupted by {signal})"),
             None => String::new(),
         };
-        let problems: String = self.problems.iter().map(|p| format!("\n  {p}")).collect();
+        let mut problems: String = self.problems.iter().map(|p| format!("\n  {p}")).collect();
+        if let Some(why) = &self.invalid {
+            problems.insert_str(0, &format!("\n  INVALID: {why}"));
+        }
         panic!(
             "{}: {} of {} thresholds failed{why}{problems}\n{}",
             self.name,

@@ -36,6 +36,8 @@ pub struct Summary<'a> {
     /// The verdict: every threshold passed, the run was not stopped and it had no problem.
     pub passed: bool,
     pub aborted: Option<&'a AbortReason>,
+    /// Why the run is INVALID (the generator fell behind), or null.
+    pub invalid: Option<&'a str>,
     pub problems: &'a [String],
     pub warnings: Vec<String>,
     pub scenarios: &'a [ScenarioInfo],
@@ -150,6 +152,7 @@ pub(super) fn summary<'a>(r: &'a Report, info: &'a RunInfo) -> Summary<'a> {
         },
         passed: r.passed(),
         aborted: r.aborted.as_ref(),
+        invalid: r.invalid.as_deref(),
         problems: &r.problems,
         warnings: r.store.warnings(),
         scenarios: &r.scenarios,

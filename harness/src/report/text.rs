@@ -52,6 +52,9 @@ pub(super) fn write_summary(r: &Report, out: &mut impl Write) -> io::Result<()> 
         Some(AbortReason::Signal { signal }) => writeln!(out, "    INTERRUPTED by {signal}")?,
         None => {}
     }
+    if let Some(why) = &r.invalid {
+        writeln!(out, "    INVALID: {why}")?;
+    }
     for p in &r.problems {
         writeln!(out, "    FAILED: {p}")?;
     }

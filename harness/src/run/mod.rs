@@ -13,12 +13,14 @@ mod plan;
 mod report;
 mod series_out;
 mod stop;
+mod validity;
 
 pub use observer::Observer;
 pub use orchestrate::Planned;
 pub use plan::Plan;
 pub use report::{CheckResult, EndpointRow, Report, ScenarioInfo};
 pub use stop::Stop;
+pub use validity::Validity;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -80,6 +82,7 @@ pub struct Test<D = ()> {
     preflight: Option<(String, Duration)>,
     time_series: Option<std::path::PathBuf>,
     observers: Vec<Arc<dyn Observer>>,
+    validity: Validity,
 }
 
 /// k6's `setupTimeout` and `teardownTimeout` default.
@@ -114,6 +117,7 @@ impl Test<()> {
             preflight: None,
             time_series: None,
             observers: Vec::new(),
+            validity: Validity::default(),
         }
     }
 
@@ -154,6 +158,7 @@ impl Test<()> {
             preflight: self.preflight,
             time_series: self.time_series,
             observers: self.observers,
+            validity: self.validity,
         }
     }
 }
@@ -258,6 +263,13 @@ impl<D: Send + Sync + 'static> Test<D> {
     /// refused before any load.
     pub fn time_series(mut self, path: impl Into<std::path::PathBuf>) -> Self {
         self.time_series = Some(path.into());
+        self
+    }
+
+    /// When the run counts as INVALID (the generator fell behind): see [`Validity`]; the
+    /// defaults are 100 ms of generator or scheduling lag at p99 and 5 % dropped iterations.
+    pub fn validity(mut self, v: Validity) -> Self {
+        self.validity = v;
         self
     }
 

@@ -229,6 +229,7 @@ impl<D: Send + Sync + 'static> Planned<D> {
             .map(|s| ScenarioInfo::of(s, &store, scenarios_start))
             .collect();
         let aborted = stop.reason();
+        let invalid = test.validity.judge(&store);
         for s in &scenarios {
             if s.iterations == 0 && aborted.is_none() {
                 problems.push(format!(
@@ -262,6 +263,7 @@ impl<D: Send + Sync + 'static> Planned<D> {
             aborted,
             iteration_errors: shared.errors(),
             problems,
+            invalid,
         })
     }
 }

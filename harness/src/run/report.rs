@@ -93,12 +93,17 @@ pub struct Report {
     /// What makes the run a failure whatever its thresholds say: a scenario that completed no
     /// iteration, a teardown that failed or timed out.
     pub problems: Vec<String>,
+    /// Why the run is INVALID — the generator fell behind, so its numbers are not the
+    /// target's — or `None` for a valid run.
+    pub invalid: Option<String>,
 }
 
 impl Report {
-    /// Whether every threshold passed, the run was not stopped early and it had no problem.
+    /// Whether every threshold passed, the run was not stopped early, it had no problem and it
+    /// is valid.
     pub fn passed(&self) -> bool {
         self.aborted.is_none()
+            && self.invalid.is_none()
             && self.problems.is_empty()
             && self.thresholds.iter().all(ThresholdResult::passed)
     }
