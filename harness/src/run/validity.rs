@@ -73,7 +73,10 @@ mod tests {
     use super::*;
     use crate::metrics::{MetricKind, Sample, Tags, Value};
 
-    fn store(points: &[(&'static str, MetricKind, f64, usize)]) -> Store {
+    /// `(metric, kind, value, how many samples)`.
+    type Points = [(&'static str, MetricKind, f64, usize)];
+
+    fn store(points: &Points) -> Store {
         let mut s = Store::new();
         for &(metric, kind, v, n) in points {
             for _ in 0..n {
@@ -93,7 +96,7 @@ mod tests {
     fn a_run_is_invalid_only_past_a_limit_and_says_which() {
         use MetricKind::{Counter, Trend};
         let v = Validity::default();
-        let cases: [(&[(&'static str, MetricKind, f64, usize)], Option<&str>); 6] = [
+        let cases: [(&Points, Option<&str>); 6] = [
             (&[], None),
             (&[(names::GENERATOR_LAG, Trend, 2.0, 100)], None),
             (
