@@ -29,7 +29,8 @@
 //! the code to it):
 //! - [`metrics`]: samples, [`metrics::Aggregation`], sinks (HDR histograms), the store with
 //!   one-second buckets, the table of built-in metrics.
-//! - [`threshold`]: verdicts — the k6 threshold grammar, its parser and evaluation, abort reasons.
+//! - [`threshold`]: verdicts — the k6 threshold grammar, its parser and evaluation, abort reasons;
+//!   [`analysis`]: breaking point, recovery, degradation over the time series.
 //! - [`engine`]: VUs ([`Vu`]), the instrumented HTTP client, sample buffers.
 //! - [`executor`] and [`scenario`]: the six executors (pure plans plus run loops); [`Scenario`].
 //! - [`run`]: [`Test`] → [`run::Plan`] → setup, scenarios, teardown, verdicts → [`Report`];
@@ -41,6 +42,7 @@
 //! [`settings`] (environment variables), [`redact`] (secrets out of messages) and [`Error`] sit
 //! beside the layers; any layer may use them.
 
+pub mod analysis;
 pub mod console;
 pub mod engine;
 mod error;

@@ -35,6 +35,9 @@ pub struct SuiteConfig {
     /// Whether the environment's SLOs and the endpoint targets apply to this suite.
     pub slo: bool,
     pub thresholds: BTreeMap<String, Vec<String>>,
+    /// The question this suite answers beyond its thresholds, if any.
+    #[serde(default)]
+    pub analysis: Option<crate::analysis::AnalysisConfig>,
 }
 
 /// The whole file.
@@ -83,6 +86,11 @@ impl Config {
                 Some(_) => {}
             }
         }
+        for (name, s) in &c.suites {
+            if let Some(a) = &s.analysis {
+                problems.extend(a.problems(name));
+            }
+        }
         for name in c.suites.keys() {
             if !crate::Suite::ALL.iter().any(|s| s.name() == name) {
                 problems.push(format!("[suites.{name}]: there is no suite {name:?}"));
@@ -101,6 +109,15 @@ impl Config {
         } else {
             Err(Error::Config(problems.join("; ")))
         }
+    }
+
+    /// The suite's analysis, if its `[suites.<suite>.analysis]` names one.
+    pub fn analysis(&self, suite: &str) -> Option<harness::analysis::Analysis> {
+        self.suites
+            .get(suite)?
+            .analysis
+            .as_ref()
+            .map(crate::analysis::AnalysisConfig::to_analysis)
     }
 
     /// The environment named by `LOADTEST_ENV`.

@@ -17,10 +17,12 @@
 //!   per-iteration login and logout.
 //! - [`teardown`]: the ledger's deletes and a sweep of every test organisation, on any target.
 //! - [`suites`]: the seven shapes and mixes.
-//! - [`config`]: environments and thresholds from `environments.toml`.
+//! - [`config`]: environments and thresholds from `environments.toml`; [`analysis`]: a suite's
+//!   breaking-point, recovery or degradation analysis from it.
 //! - [`run`](mod@run): the runner tying it together.
 //! - [`reports`]: the run folder and its files.
 
+pub mod analysis;
 pub mod client;
 pub mod config;
 pub mod data;

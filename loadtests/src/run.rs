@@ -144,6 +144,9 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
         };
         test = test.threshold(t.metric, th);
     }
+    if let Some(a) = config.analysis(suite.name()) {
+        test = test.analysis(a);
+    }
     for (metric, t) in options.extra_thresholds {
         test = test.threshold(metric, t);
     }

@@ -25,6 +25,7 @@ pub fn project_rules(root: &Path) -> Vec<Rules> {
                 ("redact", 0),
                 ("metrics", 1),
                 ("threshold", 2),
+                ("analysis", 2),
                 ("engine", 3),
                 ("executor", 4),
                 ("scenario", 5),

@@ -88,6 +88,20 @@ pub(super) fn write_html(r: &Report, out: &mut impl Write) -> io::Result<()> {
     }
     h.push_str("</table>");
 
+    if !r.analyses.is_empty() {
+        h.push_str("<h2>Analyses</h2><ul id=\"analyses\">");
+        for a in &r.analyses {
+            let mark = if a.passed { "✓" } else { "✗" };
+            let _ = write!(
+                h,
+                "<li>{mark} <b>{}</b>: {}</li>",
+                esc(a.kind),
+                esc(&a.summary)
+            );
+        }
+        h.push_str("</ul>");
+    }
+
     h.push_str("<h2>Endpoints (worst first)</h2><table id=\"endpoints\"><tr><th>Endpoint</th>\
                 <th class=\"n\">Requests</th><th class=\"n\">Failed</th><th class=\"n\">p50 ms</th>\
                 <th class=\"n\">p95 ms</th><th class=\"n\">p99 ms</th><th class=\"n\">max ms</th></tr>");
@@ -110,6 +124,11 @@ pub(super) fn write_html(r: &Report, out: &mut impl Write) -> io::Result<()> {
 
     h.push_str("<h2>Over time</h2><div id=\"charts\">");
     let marks = stage_marks(r);
+    let findings: Vec<(f64, &str)> = r
+        .analyses
+        .iter()
+        .filter_map(|a| a.at.map(|t| (t, a.kind)))
+        .collect();
     let x_max = r.duration.as_secs_f64().max(1.0);
     let per_second = |metric: &str, f: &dyn Fn(&crate::metrics::Bucket, f64) -> Option<f64>| {
         points(r, metric, f)
@@ -141,7 +160,7 @@ pub(super) fn write_html(r: &Report, out: &mut impl Write) -> io::Result<()> {
         ),
     ];
     for (title, unit, lines) in &charts {
-        chart(&mut h, title, unit, lines, &marks, x_max);
+        chart(&mut h, title, unit, lines, &marks, &findings, x_max);
     }
     h.push_str("</div>");
 
@@ -217,7 +236,15 @@ fn stage_marks(r: &Report) -> Vec<f64> {
 type Line<'a> = (&'a str, &'a str, Vec<(f64, f64)>);
 
 /// One SVG line chart: x in seconds from 0 to `x_max`, y from 0 to a round maximum.
-fn chart(h: &mut String, title: &str, unit: &str, lines: &[Line<'_>], marks: &[f64], x_max: f64) {
+fn chart(
+    h: &mut String,
+    title: &str,
+    unit: &str,
+    lines: &[Line<'_>],
+    marks: &[f64],
+    findings: &[(f64, &str)],
+    x_max: f64,
+) {
     const W: f64 = 960.0;
     const H: f64 = 220.0;
     const L: f64 = 60.0;
@@ -270,6 +297,20 @@ fn chart(h: &mut String, title: &str, unit: &str, lines: &[Line<'_>], marks: &[f
              stroke-dasharray=\"4 3\"/>",
             H - B,
             xx = x(*m)
+        );
+    }
+    for (at, kind) in findings {
+        let _ = write!(
+            h,
+            "<line class=\"finding\" x1=\"{xx:.1}\" x2=\"{xx:.1}\" y1=\"{T}\" y2=\"{}\" \
+             stroke=\"#c62828\" stroke-width=\"2\"><title>{}</title></line>\
+             <text x=\"{:.1}\" y=\"{}\" font-size=\"11\" fill=\"#c62828\">{}</text>",
+            H - B,
+            esc(kind),
+            x(*at) + 3.0,
+            T + 12.0,
+            esc(kind),
+            xx = x(*at)
         );
     }
     for (label, color, pts) in lines {

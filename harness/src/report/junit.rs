@@ -13,8 +13,9 @@ pub(super) fn write_junit(r: &Report, out: &mut impl Write) -> io::Result<()> {
     let failed_checks = checks.iter().filter(|c| c.fails > 0).count();
     let run_failed =
         usize::from(r.aborted.is_some() || r.invalid.is_some() || !r.problems.is_empty());
-    let tests = r.thresholds.len() + checks.len() + 1;
-    let failures = failed_thresholds + failed_checks + run_failed;
+    let failed_analyses = r.analyses.iter().filter(|a| !a.passed).count();
+    let tests = r.thresholds.len() + checks.len() + r.analyses.len() + 1;
+    let failures = failed_thresholds + failed_checks + failed_analyses + run_failed;
     let time = r.duration.as_secs_f64();
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
@@ -105,6 +106,31 @@ pub(super) fn write_junit(r: &Report, out: &mut impl Write) -> io::Result<()> {
                 r#"      <failure type="check" message="{}"/>"#,
                 esc(&message)
             )?;
+        }
+        writeln!(out, "    </testcase>")?;
+    }
+    writeln!(out, "  </testsuite>")?;
+
+    writeln!(
+        out,
+        r#"  <testsuite name="{} analyses" tests="{}" failures="{failed_analyses}" errors="0" time="0">"#,
+        esc(&r.name),
+        r.analyses.len()
+    )?;
+    for a in &r.analyses {
+        writeln!(
+            out,
+            r#"    <testcase classname="analyses" name="{}" time="0">"#,
+            esc(a.kind)
+        )?;
+        if !a.passed {
+            writeln!(
+                out,
+                r#"      <failure type="analysis" message="{}"/>"#,
+                esc(&a.summary)
+            )?;
+        } else {
+            writeln!(out, "      <system-out>{}</system-out>", esc(&a.summary))?;
         }
         writeln!(out, "    </testcase>")?;
     }

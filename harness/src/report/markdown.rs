@@ -62,6 +62,13 @@ pub(super) fn write_markdown(r: &Report, out: &mut impl Write) -> io::Result<()>
             )?;
         }
     }
+    if !r.analyses.is_empty() {
+        writeln!(out, "\n### Analyses\n")?;
+        for a in &r.analyses {
+            let mark = if a.passed { "✅" } else { "❌" };
+            writeln!(out, "- {mark} **{}**: {}", a.kind, cell(&a.summary))?;
+        }
+    }
     let checks = r.checks();
     if !checks.is_empty() {
         writeln!(out, "\n### Checks\n")?;

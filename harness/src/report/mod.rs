@@ -35,6 +35,9 @@ impl Report {
             None => String::new(),
         };
         let mut problems: String = self.problems.iter().map(|p| format!("\n  {p}")).collect();
+        for a in self.analyses.iter().filter(|a| !a.passed) {
+            problems.push_str(&format!("\n  {}: {}", a.kind, a.summary));
+        }
         if let Some(why) = &self.invalid {
             problems.insert_str(0, &format!("\n  INVALID: {why}"));
         }

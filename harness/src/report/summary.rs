@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::time::rfc3339;
 use crate::Report;
+use crate::analysis::Finding;
 use crate::metrics::{Aggregation, MetricKind, Series, Sink, Unit, unit_of};
 use crate::run::{CheckResult, EndpointRow, ScenarioInfo};
 use crate::threshold::{AbortReason, ThresholdResult, Verdict, WindowRef};
@@ -43,6 +44,8 @@ pub struct Summary<'a> {
     pub scenarios: &'a [ScenarioInfo],
     pub thresholds: Vec<ThresholdSummary<'a>>,
     pub checks: Vec<CheckResult>,
+    /// What each analysis found (breaking point, recovery, degradation).
+    pub analyses: &'a [Finding],
     /// Failed requests by class (`status`, `timeout`, `connect`, `interrupted`, ...).
     pub failures_by_class: BTreeMap<String, u64>,
     pub iteration_errors: &'a BTreeMap<String, u64>,
@@ -158,6 +161,7 @@ pub(super) fn summary<'a>(r: &'a Report, info: &'a RunInfo) -> Summary<'a> {
         scenarios: &r.scenarios,
         thresholds: r.thresholds.iter().map(threshold).collect(),
         checks: r.checks(),
+        analyses: &r.analyses,
         failures_by_class: r.failures_by_class().into_iter().collect(),
         iteration_errors: &r.iteration_errors,
         endpoints: r.endpoints(),

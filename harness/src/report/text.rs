@@ -65,6 +65,13 @@ pub(super) fn write_summary(r: &Report, out: &mut impl Write) -> io::Result<()> 
         writeln!(out, "\n  THRESHOLDS")?;
         write_threshold_table(r, out)?;
     }
+    if !r.analyses.is_empty() {
+        writeln!(out, "\n  ANALYSES")?;
+        for a in &r.analyses {
+            let mark = if a.passed { '✓' } else { '✗' };
+            writeln!(out, "    {mark} {}: {}", a.kind, a.summary)?;
+        }
+    }
     let checks = r.checks();
     if !checks.is_empty() {
         writeln!(out, "\n  CHECKS")?;

@@ -83,6 +83,7 @@ pub struct Test<D = ()> {
     time_series: Option<std::path::PathBuf>,
     observers: Vec<Arc<dyn Observer>>,
     validity: Validity,
+    analyses: Vec<crate::analysis::Analysis>,
 }
 
 /// k6's `setupTimeout` and `teardownTimeout` default.
@@ -118,6 +119,7 @@ impl Test<()> {
             time_series: None,
             observers: Vec::new(),
             validity: Validity::default(),
+            analyses: Vec::new(),
         }
     }
 
@@ -159,6 +161,7 @@ impl Test<()> {
             time_series: self.time_series,
             observers: self.observers,
             validity: self.validity,
+            analyses: self.analyses,
         }
     }
 }
@@ -263,6 +266,14 @@ impl<D: Send + Sync + 'static> Test<D> {
     /// refused before any load.
     pub fn time_series(mut self, path: impl Into<std::path::PathBuf>) -> Self {
         self.time_series = Some(path.into());
+        self
+    }
+
+    /// Answers a question about the run from its time series at the end — where the target
+    /// broke, whether it recovered, whether it degraded (see [`crate::analysis`]); a failed
+    /// analysis fails the run like a threshold.
+    pub fn analysis(mut self, a: impl Into<crate::analysis::Analysis>) -> Self {
+        self.analyses.push(a.into());
         self
     }
 

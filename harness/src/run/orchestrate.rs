@@ -230,6 +230,13 @@ impl<D: Send + Sync + 'static> Planned<D> {
             .collect();
         let aborted = stop.reason();
         let invalid = test.validity.judge(&store);
+        let analyses = analyze(
+            &test.analyses,
+            &store,
+            &scenarios,
+            scenarios_end,
+            plan.time_scale,
+        );
         for s in &scenarios {
             if s.iterations == 0 && aborted.is_none() {
                 problems.push(format!(
@@ -264,6 +271,7 @@ impl<D: Send + Sync + 'static> Planned<D> {
             iteration_errors: shared.errors(),
             problems,
             invalid,
+            analyses,
         })
     }
 }
@@ -330,4 +338,39 @@ async fn probe_lag(mut rec: Recorder, stop: CancellationToken) {
         rec.trend(names::GENERATOR_LAG, ms(late), &tags);
         rec.flush_if_due();
     }
+}
+
+/// Runs the analyses on the scenarios' time, with the first scenario's stages.
+fn analyze(
+    analyses: &[crate::analysis::Analysis],
+    store: &Store,
+    scenarios: &[ScenarioInfo],
+    scenarios_end: Duration,
+    time_scale: f64,
+) -> Vec<crate::analysis::Finding> {
+    let Some(first) = scenarios.first() else {
+        return Vec::new();
+    };
+    let start = first.start.as_secs_f64();
+    let mut stages = Vec::new();
+    let mut prev = start;
+    for end in &first.stage_ends {
+        stages.push((prev, start + end));
+        prev = start + end;
+    }
+    let cx = crate::analysis::Context {
+        from: scenarios
+            .iter()
+            .map(|s| s.start.as_secs_f64())
+            .fold(start, f64::min),
+        to: scenarios_end.as_secs_f64(),
+        stages,
+        time_scale,
+        iteration_s: store
+            .sink(crate::metrics::names::ITERATION_DURATION, &[])
+            .filter(|s| s.samples() > 0)
+            .and_then(|s| s.aggregate(crate::metrics::Aggregation::Med, Duration::ZERO))
+            .map(|ms| ms / 1000.0),
+    };
+    analyses.iter().map(|a| a.run(store, &cx)).collect()
 }

@@ -96,6 +96,8 @@ pub struct Report {
     /// Why the run is INVALID — the generator fell behind, so its numbers are not the
     /// target's — or `None` for a valid run.
     pub invalid: Option<String>,
+    /// What each analysis the test asked for found.
+    pub analyses: Vec<crate::analysis::Finding>,
 }
 
 impl Report {
@@ -105,6 +107,7 @@ impl Report {
         self.aborted.is_none()
             && self.invalid.is_none()
             && self.problems.is_empty()
+            && self.analyses.iter().all(|a| a.passed)
             && self.thresholds.iter().all(ThresholdResult::passed)
     }
 

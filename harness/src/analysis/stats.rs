@@ -1,0 +1,58 @@
+//! What one window of a run held, read from the store's time series.
+
+use crate::metrics::{Aggregation, Store, names};
+
+/// The requests, failures, latency and VUs of one window.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stats {
+    pub seconds: f64,
+    pub requests: u64,
+    pub failed: u64,
+    /// `http_req_duration` p95 in ms (within 1 %), if the window had requests.
+    pub p95: Option<f64>,
+    /// The most active VUs seen in the window.
+    pub vus: Option<f64>,
+}
+
+impl Stats {
+    pub fn error_rate(&self) -> f64 {
+        if self.requests == 0 {
+            0.0
+        } else {
+            self.failed as f64 / self.requests as f64
+        }
+    }
+
+    /// Requests per second.
+    pub fn rate(&self) -> f64 {
+        if self.seconds > 0.0 {
+            self.requests as f64 / self.seconds
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Anything that can say what a window held: the store, or a table in tests.
+pub trait WindowSource {
+    /// The window `[from, to)`, in seconds from the run's start.
+    fn stats(&self, from: f64, to: f64) -> Stats;
+}
+
+impl WindowSource for Store {
+    fn stats(&self, from: f64, to: f64) -> Stats {
+        let (a, b) = (from.max(0.0).floor() as u64, to.max(0.0).ceil() as u64);
+        let bucket = |metric| self.get(metric).map(|s| s.timeline().between(a, b));
+        let reqs = bucket(names::HTTP_REQS);
+        let failed = bucket(names::HTTP_REQ_FAILED);
+        let duration = bucket(names::HTTP_REQ_DURATION);
+        let vus = bucket(names::VUS);
+        Stats {
+            seconds: to - from,
+            requests: reqs.as_ref().map_or(0, |b| b.count),
+            failed: failed.as_ref().map_or(0, |b| b.trues),
+            p95: duration.and_then(|b| b.aggregate(Aggregation::Percentile(95.0), 1.0)),
+            vus: vus.and_then(|b| b.aggregate(Aggregation::Max, 1.0)),
+        }
+    }
+}
