@@ -180,3 +180,31 @@ async fn latency_that_grows_with_run_time_is_reported_as_degradation_and_fails_t
     assert!(f.passed, "{f:?}");
     assert!(report.passed(), "{:?}", report.problems);
 }
+
+#[cfg(feature = "soak")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_soak_suite_reports_a_target_that_slows_over_time_as_degraded_and_fails() {
+    use loadtests::{RunOptions, Suite};
+    let config = MockConfig {
+        faults: FaultPlan {
+            global: Faults::parse_settings("degrade:600ms/min").unwrap(),
+            routes: Vec::new(),
+        },
+        ..MockConfig::default()
+    };
+    let run = loadtests::run_with(
+        Suite::Soak,
+        RunOptions {
+            mock: Some(config),
+            time_scale: Some(0.01),
+            ..RunOptions::default()
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let f = &run.report.analyses[0];
+    assert_eq!(f.kind, "degradation");
+    assert!(!f.passed, "{f:?}");
+    assert!(f.summary.starts_with("degraded: p95 grew"), "{f:?}");
+    assert!(!run.report.passed());
+}

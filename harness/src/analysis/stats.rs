@@ -42,13 +42,17 @@ pub trait WindowSource {
 impl WindowSource for Store {
     fn stats(&self, from: f64, to: f64) -> Stats {
         let (a, b) = (from.max(0.0).floor() as u64, to.max(0.0).ceil() as u64);
-        let bucket = |metric| self.get(metric).map(|s| s.timeline().between(a, b));
+        let bucket = |metric| self.get(metric).map(|s| s.timeline().between(a, b).0);
+        let covered = self
+            .get(names::HTTP_REQS)
+            .map_or(0, |s| s.timeline().between(a, b).1);
         let reqs = bucket(names::HTTP_REQS);
         let failed = bucket(names::HTTP_REQ_FAILED);
         let duration = bucket(names::HTTP_REQ_DURATION);
         let vus = bucket(names::VUS);
         Stats {
-            seconds: to - from,
+            // Requests per second over what the kept windows cover.
+            seconds: (covered as f64).max(to - from),
             requests: reqs.as_ref().map_or(0, |b| b.count),
             failed: failed.as_ref().map_or(0, |b| b.trues),
             p95: duration.and_then(|b| b.aggregate(Aggregation::Percentile(95.0), 1.0)),

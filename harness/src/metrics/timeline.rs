@@ -204,14 +204,21 @@ impl Timeline {
         }
     }
 
-    /// The windows that start in `[from, to)` seconds, merged into one bucket. A window coarser
-    /// than the span counts where it starts.
-    pub fn between(&self, from: u64, to: u64) -> Bucket {
+    /// The windows that overlap `[from, to)` seconds, merged into one bucket, and how many
+    /// seconds they span (more than asked where the series kept coarser windows: an old span
+    /// is read at the resolution kept for it).
+    pub fn between(&self, from: u64, to: u64) -> (Bucket, u64) {
         let mut out = Bucket::new(self.kind);
-        for w in self.windows().filter(|w| w.start >= from && w.start < to) {
+        let (mut first, mut last) = (u64::MAX, 0);
+        for w in self
+            .windows()
+            .filter(|w| w.start < to && w.start + w.seconds > from)
+        {
             out.merge(w.bucket);
+            first = first.min(w.start);
+            last = last.max(w.start + w.seconds);
         }
-        out
+        (out, last.saturating_sub(first))
     }
 
     /// Every window, oldest first.

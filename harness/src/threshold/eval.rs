@@ -133,8 +133,8 @@ fn worst_window(
         if span.complete_only && end > span.to {
             break;
         }
-        let bucket = series.timeline().between(start, end.min(span.to));
-        let seconds = (end.min(span.to) - start) as f64;
+        let (bucket, covered) = series.timeline().between(start, end.min(span.to));
+        let seconds = covered.max(1) as f64;
         if let Some(v) = bucket.aggregate(e.aggregation, seconds) {
             let here = WindowRef {
                 start,
