@@ -68,8 +68,8 @@ pub mod prelude {
     pub use crate::console::Console;
     pub use crate::engine::{ConnectionModel, Expected, Response, TransportError, Vu};
     pub use crate::executor::{
-        ConstantArrivalRate, ConstantVus, Executor, PerVuIterations, RampingArrivalRate,
-        RampingVus, RateStage, SharedIterations, Stage,
+        CapacitySearch, ConstantArrivalRate, ConstantVus, Executor, PerVuIterations,
+        RampingArrivalRate, RampingVus, RateStage, SharedIterations, Stage,
     };
     pub use crate::metrics::MetricKind;
     pub use crate::scenario::{millis, secs};

@@ -77,6 +77,7 @@ impl BreakingPoint {
                     };
                     return Finding {
                         kind: "breaking_point",
+                        steps: Vec::new(),
                         passed,
                         summary: format!(
                             "broke at {} VUs{stage}, {} req/s, in the {} s window from {} s: {why}; \
@@ -100,6 +101,7 @@ impl BreakingPoint {
         }
         Finding {
             kind: "breaking_point",
+            steps: Vec::new(),
             passed: true,
             summary: format!(
                 "not reached: every {} s window kept p95 ≤ {} ms and errors ≤ {:.2} %; peak rate {} req/s",

@@ -41,6 +41,7 @@ impl Degradation {
     pub(super) fn run(&self, source: &dyn WindowSource, cx: &Context) -> Finding {
         let fail = |summary: String, figures| Finding {
             kind: "degradation",
+            steps: Vec::new(),
             passed: false,
             summary,
             at: None,
@@ -143,6 +144,7 @@ impl Degradation {
         if broken.is_empty() {
             Finding {
                 kind: "degradation",
+                steps: Vec::new(),
                 passed: true,
                 summary: format!("no degradation: {facts}"),
                 at: Some(end - w),

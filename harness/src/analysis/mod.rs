@@ -62,7 +62,7 @@ impl Context {
 /// What an analysis found.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Finding {
-    /// `breaking_point`, `recovery` or `degradation`.
+    /// `breaking_point`, `recovery`, `degradation` or `capacity`.
     pub kind: &'static str,
     pub passed: bool,
     /// One sentence, e.g. "broke at 312 VUs (stage 4), 10 s window from 845 s: p95 1,204 ms".
@@ -72,6 +72,24 @@ pub struct Finding {
     pub at: Option<f64>,
     /// The numbers behind the sentence, by name.
     pub figures: BTreeMap<&'static str, f64>,
+    /// For a capacity search: each step's rate and what it measured, in the order run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<Step>,
+}
+
+/// One step of a capacity search.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Step {
+    /// Iterations started per second.
+    pub rate: f64,
+    /// The step's iterations' p95 length, in ms.
+    pub p95_ms: f64,
+    /// Failed requests over all requests in the step.
+    pub error_rate: f64,
+    /// Starts dropped for want of a free VU.
+    pub dropped: u64,
+    /// Whether the step kept every SLO.
+    pub passed: bool,
 }
 
 impl Analysis {

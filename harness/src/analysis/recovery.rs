@@ -41,6 +41,7 @@ impl Recovery {
     pub(super) fn run(&self, source: &dyn WindowSource, cx: &Context) -> Finding {
         let fail = |summary: String| Finding {
             kind: "recovery",
+            steps: Vec::new(),
             passed: false,
             summary,
             at: None,
@@ -87,6 +88,7 @@ impl Recovery {
                 figures.insert("recovery_s", took);
                 return Finding {
                     kind: "recovery",
+                    steps: Vec::new(),
                     passed: true,
                     summary: format!(
                         "recovered {} s after the spike (the {} s window from {} s: p95 {} ms ≤ {} ms, \

@@ -41,7 +41,9 @@ pub trait WindowSource {
 
 impl WindowSource for Store {
     fn stats(&self, from: f64, to: f64) -> Stats {
-        let (a, b) = (from.max(0.0).floor() as u64, to.max(0.0).ceil() as u64);
+        // The series keeps whole seconds: a window from 5.00001 s is the seconds from 5 on.
+        let a = from.max(0.0).round() as u64;
+        let b = (to.max(0.0).round() as u64).max(a + 1);
         let bucket = |metric| self.get(metric).map(|s| s.timeline().between(a, b).0);
         let covered = self
             .get(names::HTTP_REQS)
@@ -58,5 +60,36 @@ impl WindowSource for Store {
             p95: duration.and_then(|b| b.aggregate(Aggregation::Percentile(95.0), 1.0)),
             vus: vus.and_then(|b| b.aggregate(Aggregation::Max, 1.0)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{HttpSample, Tags};
+    use std::time::Duration;
+
+    #[test]
+    fn a_window_that_starts_a_hair_past_a_second_reads_whole_seconds_from_it() {
+        let mut store = Store::new();
+        for (second, ms) in [(5, 10.0), (6, 500.0)] {
+            store.add_http(&HttpSample {
+                tags: Tags::default(),
+                at: Duration::from_secs(second),
+                duration_ms: ms,
+                waiting_ms: ms,
+                blocked_ms: 0.0,
+                connecting_ms: 0.0,
+                tls_handshaking_ms: 0.0,
+                expected_response: true,
+                sent: 0,
+                received: 0,
+                error: None,
+            });
+        }
+        let s = store.stats(5.000_01, 6.000_01);
+        assert_eq!(s.requests, 1);
+        assert_eq!(s.p95, Some(10.0));
+        assert_eq!(store.stats(5.0, 7.0).requests, 2);
     }
 }

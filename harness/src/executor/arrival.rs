@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use super::RateStage;
@@ -136,89 +136,183 @@ pub(crate) async fn dispatch(
     max_vus: u64,
     run: Arc<ScenarioRun>,
 ) {
-    let (idle_tx, mut idle_rx) = mpsc::unbounded_channel::<mpsc::Sender<Instant>>();
-    let mut vus = tokio::task::JoinSet::new();
-    for _ in 0..pre_allocated {
-        vus.spawn(open_vu(run.clone(), idle_tx.clone()));
-    }
-    let mut allocated = pre_allocated;
-    // Pre-allocated VUs are ready before the first start, as in k6; drops then mean overload.
-    let mut ready = Vec::with_capacity(pre_allocated as usize);
-    while (ready.len() as u64) < pre_allocated {
-        tokio::select! {
-            vu = idle_rx.recv() => match vu { Some(vu) => ready.push(vu), None => break },
-            _ = run.stop.cancelled() => break,
+    let mut pool = Pool::new(pre_allocated, max_vus, run.clone(), None).await;
+    pool.dispatch(schedule, run.start).await;
+    pool.finish().await;
+}
+
+/// Iteration lengths (ms) of the iterations a pool ran, for an executor that judges its own
+/// steps (capacity search).
+#[derive(Debug, Default)]
+pub(crate) struct Probe {
+    pub durations: std::sync::Mutex<Vec<f64>>,
+}
+
+/// The VUs of an open-model scenario: parked until handed a start, growing up to `max_vus`.
+pub(crate) struct Pool {
+    run: Arc<ScenarioRun>,
+    idle_tx: mpsc::UnboundedSender<oneshot::Sender<Instant>>,
+    idle_rx: mpsc::UnboundedReceiver<oneshot::Sender<Instant>>,
+    vus: tokio::task::JoinSet<()>,
+    allocated: u64,
+    max_vus: u64,
+    probe: Option<Arc<Probe>>,
+}
+
+impl Pool {
+    /// Starts `pre_allocated` VUs and waits until they are ready, as k6 does: drops then mean
+    /// overload, not warm-up.
+    pub(crate) async fn new(
+        pre_allocated: u64,
+        max_vus: u64,
+        run: Arc<ScenarioRun>,
+        probe: Option<Arc<Probe>>,
+    ) -> Pool {
+        let (idle_tx, mut idle_rx) = mpsc::unbounded_channel::<oneshot::Sender<Instant>>();
+        let mut vus = tokio::task::JoinSet::new();
+        for _ in 0..pre_allocated {
+            vus.spawn(open_vu(run.clone(), idle_tx.clone(), probe.clone()));
         }
-    }
-    for vu in ready {
-        let _ = idle_tx.send(vu);
-    }
-    let mut recorder = run.recorder();
-    let mut missed: VecDeque<Instant> = VecDeque::new();
-    let settle = |recorder: &mut crate::engine::Recorder, intended: Instant, now: Instant| {
-        let waited = now.saturating_duration_since(intended);
-        recorder.trend(names::ITERATION_DURATION_CORRECTED, ms(waited), &run.tags);
-    };
-    for offset in schedule {
-        let intended = run.start + offset;
-        tokio::select! {
-            _ = tokio::time::sleep_until(intended) => {}
-            _ = run.stop.cancelled() => break,
-        }
-        match idle_rx.try_recv() {
-            Ok(vu) => {
-                let now = Instant::now();
-                while let Some(t) = missed.pop_front() {
-                    settle(&mut recorder, t, now);
-                }
-                // The VU is parked on this channel, so a slot is free; if it vanished, count a drop.
-                if vu.try_send(intended).is_err() {
-                    recorder.counter(names::DROPPED_ITERATIONS, 1.0, &run.tags);
-                }
+        let mut ready = Vec::with_capacity(pre_allocated as usize);
+        while (ready.len() as u64) < pre_allocated {
+            tokio::select! {
+                vu = idle_rx.recv() => match vu { Some(vu) => ready.push(vu), None => break },
+                _ = run.stop.cancelled() => break,
             }
-            Err(_) => {
-                recorder.counter(names::DROPPED_ITERATIONS, 1.0, &run.tags);
-                if missed.len() >= MISSED_CAP {
-                    if let Some(t) = missed.pop_front() {
-                        settle(&mut recorder, t, Instant::now());
+        }
+        for vu in ready {
+            let _ = idle_tx.send(vu);
+        }
+        Pool {
+            run,
+            idle_tx,
+            idle_rx,
+            vus,
+            allocated: pre_allocated,
+            max_vus,
+            probe,
+        }
+    }
+
+    /// Starts each iteration of `schedule` (offsets from `start`) on a free VU, or drops it.
+    /// Returns how many were dropped.
+    pub(crate) async fn dispatch(
+        &mut self,
+        schedule: impl Iterator<Item = Duration>,
+        start: Instant,
+    ) -> u64 {
+        let run = self.run.clone();
+        let mut recorder = run.recorder();
+        let mut missed: VecDeque<Instant> = VecDeque::new();
+        let mut dropped = 0;
+        let settle = |recorder: &mut crate::engine::Recorder, intended: Instant, now: Instant| {
+            let waited = now.saturating_duration_since(intended);
+            recorder.trend(names::ITERATION_DURATION_CORRECTED, ms(waited), &run.tags);
+        };
+        for offset in schedule {
+            let intended = start + offset;
+            tokio::select! {
+                _ = tokio::time::sleep_until(intended) => {}
+                _ = run.stop.cancelled() => break,
+            }
+            match self.idle_rx.try_recv() {
+                Ok(vu) => {
+                    let now = Instant::now();
+                    while let Some(t) = missed.pop_front() {
+                        settle(&mut recorder, t, now);
+                    }
+                    // The VU is parked on this channel; if it vanished, count a drop.
+                    if vu.send(intended).is_err() {
+                        recorder.counter(names::DROPPED_ITERATIONS, 1.0, &run.tags);
+                        dropped += 1;
                     }
                 }
-                missed.push_back(intended);
-                if allocated < max_vus {
-                    allocated += 1;
-                    vus.spawn(open_vu(run.clone(), idle_tx.clone()));
+                Err(_) => {
+                    recorder.counter(names::DROPPED_ITERATIONS, 1.0, &run.tags);
+                    dropped += 1;
+                    if missed.len() >= MISSED_CAP {
+                        if let Some(t) = missed.pop_front() {
+                            settle(&mut recorder, t, Instant::now());
+                        }
+                    }
+                    missed.push_back(intended);
+                    if self.allocated < self.max_vus {
+                        self.allocated += 1;
+                        self.vus.spawn(open_vu(
+                            run.clone(),
+                            self.idle_tx.clone(),
+                            self.probe.clone(),
+                        ));
+                    }
                 }
             }
+            recorder.flush_if_due();
         }
-        recorder.flush_if_due();
+        let now = Instant::now();
+        for t in missed.drain(..) {
+            settle(&mut recorder, t, now);
+        }
+        recorder.flush();
+        dropped
     }
-    let now = Instant::now();
-    for t in missed.drain(..) {
-        settle(&mut recorder, t, now);
+
+    /// Waits, at most `limit`, until every VU is parked again (its iteration over). Whether
+    /// they all came back.
+    pub(crate) async fn settle(&mut self, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        let mut parked = Vec::new();
+        while (parked.len() as u64) < self.allocated {
+            tokio::select! {
+                vu = self.idle_rx.recv() => match vu { Some(vu) => parked.push(vu), None => break },
+                _ = tokio::time::sleep_until(deadline) => break,
+                _ = self.run.stop.cancelled() => break,
+            }
+        }
+        let all = parked.len() as u64 >= self.allocated;
+        for vu in parked {
+            let _ = self.idle_tx.send(vu);
+        }
+        all
     }
-    recorder.flush();
-    // Parked VUs end when their channel closes; busy ones when their iteration ends or is cut.
-    drop(idle_tx);
-    drop(idle_rx);
-    vus.join_all().await;
+
+    /// Parked VUs end when their slot is dropped with the queue; busy ones when their
+    /// iteration ends or is cut.
+    pub(crate) async fn finish(self) {
+        drop(self.idle_tx);
+        drop(self.idle_rx);
+        self.vus.join_all().await;
+    }
 }
 
 /// One VU of the open model: park on the idle queue, run the iteration it is handed, repeat.
-async fn open_vu(run: Arc<ScenarioRun>, idle: mpsc::UnboundedSender<mpsc::Sender<Instant>>) {
+async fn open_vu(
+    run: Arc<ScenarioRun>,
+    idle: mpsc::UnboundedSender<oneshot::Sender<Instant>>,
+    probe: Option<Arc<Probe>>,
+) {
     let Some(mut vu) = run.new_vu().await else {
         return;
     };
-    let (tx, mut rx) = mpsc::channel::<Instant>(1);
     loop {
-        if idle.send(tx.clone()).is_err() {
+        // A fresh slot per parking: when the pool drops its queue, a parked VU ends at once.
+        let (tx, rx) = oneshot::channel::<Instant>();
+        if idle.send(tx).is_err() {
             return;
         }
         let intended = tokio::select! {
-            t = rx.recv() => match t { Some(t) => t, None => return },
+            t = rx => match t { Ok(t) => t, Err(_) => return },
             _ = run.stop.cancelled() => return,
         };
         run.activate();
+        let began = Instant::now();
         run.iteration(&mut vu, Some(intended)).await;
+        if let Some(p) = &probe {
+            let took = ms(began.elapsed());
+            p.durations
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(took);
+        }
         run.deactivate();
     }
 }

@@ -5,6 +5,7 @@
 //! file, turns the plan into VU activity through [`crate::engine`].
 
 mod arrival;
+mod capacity_search;
 mod constant_arrival_rate;
 mod constant_vus;
 mod per_vu_iterations;
@@ -15,6 +16,7 @@ mod shared_iterations;
 mod stage;
 
 pub use arrival::ArrivalSchedule;
+pub use capacity_search::CapacitySearch;
 pub use constant_arrival_rate::ConstantArrivalRate;
 pub use constant_vus::ConstantVus;
 pub use per_vu_iterations::PerVuIterations;
@@ -54,6 +56,7 @@ pub enum Executor {
     RampingArrivalRate(RampingArrivalRate),
     SharedIterations(SharedIterations),
     PerVuIterations(PerVuIterations),
+    CapacitySearch(CapacitySearch),
 }
 
 /// What every executor's options provide; [`Executor`] dispatches to it in one place.
@@ -74,6 +77,7 @@ impl Executor {
             Executor::RampingArrivalRate(e) => e,
             Executor::SharedIterations(e) => e,
             Executor::PerVuIterations(e) => e,
+            Executor::CapacitySearch(e) => e,
         }
     }
 
@@ -203,3 +207,8 @@ kind!(PerVuIterations, "per-vu-iterations", |e, f| {
 
 #[cfg(test)]
 mod tests;
+kind!(CapacitySearch, "capacity-search", |e, f| CapacitySearch {
+    step_duration: e.step_duration.mul_f64(f),
+    cooldown: e.cooldown.mul_f64(f),
+    ..e.clone()
+});

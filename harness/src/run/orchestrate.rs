@@ -230,13 +230,14 @@ impl<D: Send + Sync + 'static> Planned<D> {
             .collect();
         let aborted = stop.reason();
         let invalid = test.validity.judge(&store);
-        let analyses = analyze(
+        let mut analyses = analyze(
             &test.analyses,
             &store,
             &scenarios,
             scenarios_end,
             plan.time_scale,
         );
+        analyses.extend(shared.take_findings());
         for s in &scenarios {
             if s.iterations == 0 && aborted.is_none() {
                 problems.push(format!(
