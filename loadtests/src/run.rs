@@ -61,6 +61,31 @@ impl SuiteRun {
     }
 }
 
+/// Suites that put a target under heavy load: refused against production unless
+/// `LOADTEST_ALLOW_PRODUCTION=1` (or `cargo xtask … --allow-production`).
+pub const HEAVY: [Suite; 3] = [Suite::Stress, Suite::Spike, Suite::Soak];
+
+/// Refuses a heavy suite against production without explicit consent (`allowed`).
+pub fn production_guard(env: &str, suite: Suite, allowed: bool) -> Result<(), Error> {
+    if env == "production" && HEAVY.contains(&suite) && !allowed {
+        return Err(Error::Config(format!(
+            "{suite} puts production under heavy load: set LOADTEST_ALLOW_PRODUCTION=1 (or pass \
+             --allow-production to cargo xtask) if that is really meant"
+        )));
+    }
+    Ok(())
+}
+
+/// The live agents, pipelines and deployments the embedded mock still holds.
+fn litter(mock: &RunningMock) -> Vec<String> {
+    let api = mock.mock().api();
+    api.organizations()
+        .iter()
+        .flat_map(|org| api.live_resources(org))
+        .map(|r| format!("{r:?}"))
+        .collect()
+}
+
 /// What each suite's `#[tokio::test]` does: runs the suite, and fails the test with a sentence
 /// — a configuration error, an unreachable target, a failed threshold, a scenario that
 /// completed nothing, litter left behind — unless the run passed.
@@ -84,6 +109,8 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| DEFAULT_ENV.into());
     let env = config.environment(&env_name)?.clone();
+    let allowed = std::env::var("LOADTEST_ALLOW_PRODUCTION").is_ok_and(|v| v == "1");
+    production_guard(&env_name, suite, allowed)?;
     let base_url = options
         .base_url
         .clone()
@@ -158,8 +185,37 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
             .map_err(|e| Error::Config(format!("LOADTEST_CA_FILE={path:?}: {e}")))?;
         test = test.tls_root_certificates(pem);
     }
+    if env_name == "production" {
+        // Whoever loads production sees what is about to happen first.
+        use std::io::Write;
+        let plan = test.plan()?;
+        let _ = writeln!(
+            std::io::stdout(),
+            "  PRODUCTION: {suite} — up to {} VUs for {:.0} s against {}",
+            plan.plan()
+                .scenarios
+                .iter()
+                .map(|s| s.executor().max_vus())
+                .max()
+                .unwrap_or(0),
+            plan.plan().duration.as_secs_f64(),
+            plan.plan().base_url.as_ref().map_or("?", |u| u.as_str())
+        );
+        test = plan.into_test();
+    }
     // The suites' runner is the edge: progress, signals and the summary are its to show.
-    let report = Console::from_env().run(test).await?;
+    let mut report = Console::from_env().run(test).await?;
+    if let Some(m) = &mock {
+        // The report's verdict is the test's: litter the embedded mock still holds fails it.
+        let litter = litter(m);
+        if !litter.is_empty() {
+            report.problems.push(format!(
+                "left {} live objects behind: {}",
+                litter.len(),
+                litter.join(", ")
+            ));
+        }
+    }
     if let Some(m) = &mock {
         // Written straight to stdout, like the summary, so `cargo test` shows it.
         use std::io::Write;

@@ -83,3 +83,20 @@ async fn an_unreachable_target_is_refused_in_one_sentence_before_any_load() {
     assert!(text.ends_with("no load was sent"), "{text}");
     assert!(!text.contains('\n'), "one sentence: {text}");
 }
+
+#[test]
+fn heavy_suites_are_refused_against_production_without_consent_and_light_ones_are_not() {
+    use loadtests::run::production_guard;
+    for suite in [Suite::Stress, Suite::Spike, Suite::Soak] {
+        let err = production_guard("production", suite, false)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("LOADTEST_ALLOW_PRODUCTION=1"), "{err}");
+        assert!(err.contains(suite.name()), "{err}");
+        assert!(production_guard("production", suite, true).is_ok());
+        assert!(production_guard("staging", suite, false).is_ok());
+    }
+    for suite in [Suite::Smoke, Suite::Auth, Suite::Agents, Suite::Pipelines] {
+        assert!(production_guard("production", suite, false).is_ok());
+    }
+}

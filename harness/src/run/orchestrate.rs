@@ -63,6 +63,12 @@ impl<D: Send + Sync + 'static> Planned<D> {
         &self.plan
     }
 
+    /// The test back, unchanged: to look at its plan (print it, confirm it) before handing it
+    /// to the edge.
+    pub fn into_test(self) -> Test<D> {
+        self.test
+    }
+
     /// See [`Test::stopper`].
     pub fn stopper(&self) -> Stop {
         self.test.stop.clone()
