@@ -61,6 +61,22 @@ impl SuiteRun {
     }
 }
 
+/// The variable that gives an environment's `what` (`URL`, `CA_FILE`), as CI secrets do:
+/// `KAIZEN_STAGING_URL`, `KAIZEN_PRODUCTION_CA_FILE`.
+pub fn env_var(env: &str, what: &str) -> String {
+    let name: String = env
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("KAIZEN_{name}_{what}")
+}
+
 /// Suites that put a target under heavy load: refused against production unless
 /// `LOADTEST_ALLOW_PRODUCTION=1` (or `cargo xtask … --allow-production`).
 pub const HEAVY: [Suite; 3] = [Suite::Stress, Suite::Spike, Suite::Soak];
@@ -111,15 +127,19 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
     let env = config.environment(&env_name)?.clone();
     let allowed = std::env::var("LOADTEST_ALLOW_PRODUCTION").is_ok_and(|v| v == "1");
     production_guard(&env_name, suite, allowed)?;
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let url_var = env_var(&env_name, "URL");
     let base_url = options
         .base_url
         .clone()
-        .or_else(|| std::env::var("BASE_URL").ok().filter(|v| !v.is_empty()))
+        .or_else(|| var("BASE_URL"))
+        .or_else(|| var(&url_var))
         .unwrap_or(env.base_url.clone());
     if base_url.contains(".invalid") {
         return Err(Error::Config(format!(
-            "environment {env_name:?} has the placeholder URL {base_url:?}: set BASE_URL to the \
-             server to load, or give the environment a real base_url (LOADTEST_CONFIG)"
+            "environment {env_name:?} has the placeholder URL {base_url:?}: set {url_var} (or \
+             BASE_URL) to the server to load, or give the environment a real base_url \
+             (LOADTEST_CONFIG)"
         )));
     }
     let mock = if base_url.is_empty() {
@@ -180,9 +200,13 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
     if let Some(scale) = options.time_scale {
         test = test.time_scale(scale);
     }
-    if let Ok(path) = std::env::var("LOADTEST_CA_FILE") {
-        let pem = std::fs::read(&path)
-            .map_err(|e| Error::Config(format!("LOADTEST_CA_FILE={path:?}: {e}")))?;
+    let ca_var = env_var(&env_name, "CA_FILE");
+    let ca = var("LOADTEST_CA_FILE")
+        .map(|p| ("LOADTEST_CA_FILE", p))
+        .or_else(|| var(&ca_var).map(|p| (ca_var.as_str(), p)));
+    if let Some((name, path)) = ca {
+        let pem =
+            std::fs::read(&path).map_err(|e| Error::Config(format!("{name}={path:?}: {e}")))?;
         test = test.tls_root_certificates(pem);
     }
     if env_name == "production" {

@@ -79,11 +79,17 @@ fn a_heavy_suite_against_production_is_refused_before_any_load_on_the_plain_path
         .env("LOADTEST_ENV", "production")
         .env("BASE_URL", "http://127.0.0.1:1")
         .env_remove("LOADTEST_ALLOW_PRODUCTION")
-        .env("LOADTEST_REPORT_DIR", std::env::temp_dir().join("guard-unused"))
+        .env(
+            "LOADTEST_REPORT_DIR",
+            std::env::temp_dir().join("guard-unused"),
+        )
         .output()
         .expect("cargo test builds the example");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("puts production under heavy load"), "{stderr}");
+    assert!(
+        stderr.contains("puts production under heavy load"),
+        "{stderr}"
+    );
     assert!(stderr.contains("LOADTEST_ALLOW_PRODUCTION=1"), "{stderr}");
 }

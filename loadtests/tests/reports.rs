@@ -100,3 +100,28 @@ fn heavy_suites_are_refused_against_production_without_consent_and_light_ones_ar
         assert!(production_guard("production", suite, false).is_ok());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_placeholder_url_is_refused_naming_the_variable_to_set() {
+    let err = loadtests::run_with(
+        Suite::Smoke,
+        RunOptions {
+            base_url: Some("https://staging.kaizen.invalid".into()),
+            ..options()
+        },
+    )
+    .await
+    .err()
+    .expect("a placeholder host is no target");
+    let text = err.to_string();
+    assert!(text.contains("placeholder URL"), "{text}");
+    assert!(text.contains("KAIZEN_MOCK_URL (or BASE_URL)"), "{text}");
+    assert_eq!(
+        loadtests::run::env_var("staging", "URL"),
+        "KAIZEN_STAGING_URL"
+    );
+    assert_eq!(
+        loadtests::run::env_var("eu-prod", "CA_FILE"),
+        "KAIZEN_EU_PROD_CA_FILE"
+    );
+}
