@@ -1,14 +1,19 @@
 //! Project automation. `main` only parses flags and dispatches; each command has its own file.
 //!
-//! - `cargo xtask run ENV SUITE|all`: run suites against an environment, collecting JSON reports
-//!   under `reports/ENV/TIMESTAMP/` (`cargo xtask staging all` is short for `run staging all`).
+//! - `cargo xtask <env> <suite>...|all` (or `run <env> ...`): check everything, build once, run
+//!   the suites, keep `reports/<env>/<UTC time>/<suite>/` and a table (`index.md`, `index.html`).
+//! - `cargo xtask report latest|list|open`, `cargo xtask clean --older-than 7d`.
+//! - `cargo xtask mock [flags]`: the mock server, standalone.
 //! - `cargo xtask bench`: the generator and the mock measured side by side with wrk and k6.
 //! - `cargo xtask layers`: checks that no lower layer of a crate uses a higher one.
 
 mod bench;
+mod index;
 mod layers;
 mod proc;
+mod resolve;
 mod run;
+mod runs;
 
 use clap::{Parser, Subcommand};
 
@@ -23,28 +28,66 @@ struct Cli {
 enum Command {
     /// Run suites against an environment and collect their reports.
     Run(run::RunArgs),
-    /// `run staging SUITE`.
-    Staging {
-        /// A suite name, or `all`.
-        suite: String,
+    /// Look at past runs.
+    Report {
+        #[command(subcommand)]
+        what: runs::ReportCommand,
+    },
+    /// Delete run folders older than an age (7d, 12h, 30m).
+    Clean {
+        #[arg(long)]
+        older_than: String,
+    },
+    /// The mock server, standalone; flags go to it (`cargo xtask mock --help`). With suite
+    /// names instead (`cargo xtask mock all`), runs them on the embedded mock.
+    Mock {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        flags: Vec<String>,
     },
     /// Benchmark the generator and the mock against wrk (and k6 when installed).
     Bench(bench::BenchArgs),
     /// Check the crates' layering: no upward use between modules, no cycle between files.
     Layers,
+    /// `cargo xtask <env> <suite>...`: the same as `run <env> <suite>...`.
+    #[command(external_subcommand)]
+    Env(Vec<String>),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Run(args) => run::run(&args),
-        Command::Staging { suite } => run::run(&run::RunArgs {
-            env: "staging".into(),
-            suite,
-            time_scale: None,
-        }),
-        Command::Bench(args) => bench::run(&args),
-        Command::Layers => {
-            layers::run(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+        Command::Env(words) => run_words(words),
+        Command::Report { what } => runs::report(&what),
+        Command::Clean { older_than } => runs::clean(&older_than),
+        // `cargo xtask mock all` runs suites on the mock; `cargo xtask mock --port 8000` serves it.
+        Command::Mock { flags } if flags.first().is_some_and(|w| is_suite(w)) => {
+            run_words(std::iter::once("mock".to_string()).chain(flags).collect())
         }
+        Command::Mock { flags } => {
+            let status = std::process::Command::new(proc::cargo())
+                .args(["run", "--release", "-p", "mock-server", "--"])
+                .args(&flags)
+                .current_dir(run::root())
+                .status()?;
+            std::process::exit(status.code().unwrap_or(1));
+        }
+        Command::Bench(args) => bench::run(&args),
+        Command::Layers => layers::run(&run::root()),
     }
+}
+
+/// `<env> <suite>... [--time-scale X]` read as `run <env> <suite>... [--time-scale X]`.
+fn run_words(words: Vec<String>) -> anyhow::Result<()> {
+    let argv = ["xtask", "run"].into_iter().map(String::from).chain(words);
+    match Cli::try_parse_from(argv) {
+        Ok(Cli {
+            command: Command::Run(args),
+        }) => run::run(&args),
+        Ok(_) => unreachable!("parsed as run"),
+        Err(e) => e.exit(),
+    }
+}
+
+fn is_suite(word: &str) -> bool {
+    word == "all" || loadtests::Suite::ALL.iter().any(|s| s.name() == word)
 }
