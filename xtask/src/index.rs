@@ -16,6 +16,8 @@ pub struct Row {
     /// The report's verdict, `None` when no report was written.
     pub report: Option<ReportFacts>,
     pub folder: PathBuf,
+    /// The comparison with the suite's saved baseline, if there is one.
+    pub baseline: Option<crate::baseline::Comparison>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -54,34 +56,57 @@ impl ReportFacts {
 impl Row {
     /// Reads `<folder>/summary.json`, if the suite wrote one.
     pub fn read(suite: &str, test_passed: bool, folder: &Path) -> Row {
-        let report = std::fs::read(folder.join("summary.json"))
+        let summary = std::fs::read(folder.join("summary.json"))
             .ok()
-            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-            .map(|v| ReportFacts::from_summary(&v));
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok());
         Row {
             suite: suite.to_string(),
             test_passed,
-            report,
+            report: summary.as_ref().map(ReportFacts::from_summary),
             folder: folder.to_path_buf(),
+            baseline: None,
         }
     }
 
-    /// Passed only when the test and its report both say so.
+    /// Compares the run with a saved baseline.
+    pub fn with_baseline(mut self, baseline: Option<&Value>) -> Row {
+        let summary = std::fs::read(self.folder.join("summary.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok());
+        self.baseline = baseline
+            .zip(summary)
+            .and_then(|(b, s)| crate::baseline::compare_summary(&s, b));
+        self
+    }
+
+    /// Passed only when the test and its report both say so, and no critical regression.
     pub fn passed(&self) -> bool {
-        self.test_passed && self.report.as_ref().is_some_and(|r| r.passed)
+        self.test_passed
+            && self.report.as_ref().is_some_and(|r| r.passed)
+            && self
+                .baseline
+                .as_ref()
+                .is_none_or(|c| c.level != crate::baseline::Level::Critical)
     }
 
     pub fn verdict(&self) -> &'static str {
         match &self.report {
             None => "NO REPORT",
             Some(r) if r.invalid => "INVALID",
+            Some(_)
+                if !self.passed()
+                    && self.test_passed
+                    && self.report.as_ref().is_some_and(|r| r.passed) =>
+            {
+                "REGRESSED"
+            }
             Some(r) if r.passed && self.test_passed => "passed",
             Some(r) if r.passed => "FAILED (test)",
             Some(_) => "FAILED",
         }
     }
 
-    fn cells(&self) -> [String; 8] {
+    fn cells(&self) -> [String; 9] {
         let ms = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.1} ms"));
         let r = self.report.as_ref();
         [
@@ -93,13 +118,16 @@ impl Row {
             ms(r.and_then(|r| r.p99)),
             r.and_then(|r| r.analysis.clone())
                 .unwrap_or_else(|| "—".into()),
+            self.baseline
+                .as_ref()
+                .map_or("no baseline".into(), crate::baseline::Comparison::describe),
             self.folder.display().to_string(),
         ]
     }
 }
 
-const HEADERS: [&str; 8] = [
-    "suite", "verdict", "requests", "errors", "p95", "p99", "analysis", "folder",
+const HEADERS: [&str; 9] = [
+    "suite", "verdict", "requests", "errors", "p95", "p99", "analysis", "baseline", "folder",
 ];
 
 /// Writes `index.md` and `index.html` into `dir` and returns the table as text.
@@ -133,7 +161,7 @@ pub fn write_index(dir: &Path, env: &str, rows: &[Row]) -> Result<String> {
         let class = if row.passed() { "" } else { " class=\"bad\"" };
         html.push_str(&format!("<tr{class}>"));
         for (i, c) in cells.iter().enumerate() {
-            if i == 7 {
+            if i == 8 {
                 let link = format!("{}/report.html", row.suite);
                 html.push_str(&format!(
                     "<td><a href=\"{}\">{}</a></td>",
@@ -146,16 +174,16 @@ pub fn write_index(dir: &Path, env: &str, rows: &[Row]) -> Result<String> {
         }
         html.push_str("</tr>");
         text.push_str(&format!(
-            "{:<10} {:<13} {:>9} {:>8} {:>11} {:>11}  {}\n",
-            cells[0], cells[1], cells[2], cells[3], cells[4], cells[5], cells[6]
+            "{:<10} {:<13} {:>9} {:>8} {:>11} {:>11}  {}  [{}]\n",
+            cells[0], cells[1], cells[2], cells[3], cells[4], cells[5], cells[6], cells[7]
         ));
     }
     html.push_str("</table></body></html>\n");
     std::fs::write(dir.join("index.md"), md)?;
     std::fs::write(dir.join("index.html"), html)?;
     let head = format!(
-        "{:<10} {:<13} {:>9} {:>8} {:>11} {:>11}  {}\n",
-        "suite", "verdict", "requests", "errors", "p95", "p99", "analysis"
+        "{:<10} {:<13} {:>9} {:>8} {:>11} {:>11}  {}  [{}]\n",
+        "suite", "verdict", "requests", "errors", "p95", "p99", "analysis", "baseline"
     );
     Ok(head + &text)
 }
@@ -191,6 +219,7 @@ mod tests {
             test_passed: test,
             report: Some(ReportFacts::from_summary(&summary(passed, invalid))),
             folder: PathBuf::from("/r/soak"),
+            baseline: None,
         };
         assert_eq!(
             (
@@ -203,6 +232,20 @@ mod tests {
         assert!(!row(false, true, false).passed());
         assert_eq!(row(false, false, false).verdict(), "FAILED");
         assert_eq!(row(false, false, true).verdict(), "INVALID");
+        // A critical regression against the baseline fails a run that passed its own checks.
+        let regressed = Row {
+            baseline: Some(crate::baseline::compare(160.0, 100.0, 0.0, 0.0)),
+            ..row(true, true, false)
+        };
+        assert_eq!(
+            (regressed.verdict(), regressed.passed()),
+            ("REGRESSED", false)
+        );
+        let warned = Row {
+            baseline: Some(crate::baseline::compare(130.0, 100.0, 0.0, 0.0)),
+            ..row(true, true, false)
+        };
+        assert_eq!((warned.verdict(), warned.passed()), ("passed", true));
         let missing = Row {
             report: None,
             ..row(true, true, false)
@@ -219,6 +262,7 @@ mod tests {
             test_passed: false,
             report: Some(ReportFacts::from_summary(&summary(false, false))),
             folder: dir.join("soak"),
+            baseline: None,
         }];
         let table = write_index(&dir, "mock", &rows).unwrap();
         assert!(table.contains("soak       FAILED"), "{table}");
@@ -233,7 +277,7 @@ mod tests {
         );
         assert!(
             md.contains(
-                "| soak | FAILED | 1200 | 1.50 % | 12.3 ms | 56.8 ms | ✗ degraded: p95 grew 2× |"
+                "| soak | FAILED | 1200 | 1.50 % | 12.3 ms | 56.8 ms | ✗ degraded: p95 grew 2× | no baseline |"
             ),
             "{md}"
         );

@@ -3,10 +3,12 @@
 //! - `cargo xtask <env> <suite>...|all` (or `run <env> ...`): check everything, build once, run
 //!   the suites, keep `reports/<env>/<UTC time>/<suite>/` and a table (`index.md`, `index.html`).
 //! - `cargo xtask report latest|list|open`, `cargo xtask clean --older-than 7d`.
+//! - `cargo xtask baseline save <env> <suite> [folder]`: later runs are compared with it.
 //! - `cargo xtask mock [flags]`: the mock server, standalone.
 //! - `cargo xtask bench`: the generator and the mock measured side by side with wrk and k6.
 //! - `cargo xtask layers`: checks that no lower layer of a crate uses a higher one.
 
+mod baseline;
 mod bench;
 mod index;
 mod layers;
@@ -33,6 +35,11 @@ enum Command {
         #[command(subcommand)]
         what: runs::ReportCommand,
     },
+    /// Keep a run as the baseline later runs of the suite are compared with.
+    Baseline {
+        #[command(subcommand)]
+        what: BaselineCommand,
+    },
     /// Delete run folders older than an age (7d, 12h, 30m).
     Clean {
         #[arg(long)]
@@ -53,12 +60,25 @@ enum Command {
     Env(Vec<String>),
 }
 
+#[derive(Debug, Subcommand)]
+enum BaselineCommand {
+    /// Save `baselines/<env>/<suite>.json` from a passed run (the newest, or FOLDER).
+    Save {
+        env: String,
+        suite: String,
+        folder: Option<std::path::PathBuf>,
+    },
+}
+
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Run(args) => run::run(&args),
         Command::Env(words) => run_words(words),
         Command::Report { what } => runs::report(&what),
         Command::Clean { older_than } => runs::clean(&older_than),
+        Command::Baseline {
+            what: BaselineCommand::Save { env, suite, folder },
+        } => baseline::save(&env, &suite, folder.as_deref()),
         // `cargo xtask mock all` runs suites on the mock; `cargo xtask mock --port 8000` serves it.
         Command::Mock { flags } if flags.first().is_some_and(|w| is_suite(w)) => {
             run_words(std::iter::once("mock".to_string()).chain(flags).collect())

@@ -93,7 +93,11 @@ pub fn run(args: &RunArgs) -> Result<()> {
     for suite in &r.suites {
         println!("== {suite} on {}", r.env);
         let passed = run_suite(&r, *suite, &features, &dir)?;
-        rows.push(Row::read(suite.name(), passed, &dir.join(suite.name())));
+        let baseline = crate::baseline::load(&r.env, suite.name());
+        rows.push(
+            Row::read(suite.name(), passed, &dir.join(suite.name()))
+                .with_baseline(baseline.as_ref()),
+        );
     }
     let table = write_index(&dir, &r.env, &rows)?;
     println!("\n{table}");
