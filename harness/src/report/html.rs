@@ -52,7 +52,7 @@ pub(super) fn write_html(r: &Report, out: &mut impl Write) -> io::Result<()> {
     let mut notes: Vec<String> = r.invalid.iter().map(|w| format!("INVALID: {w}")).collect();
     notes.extend(r.problems.iter().map(|p| format!("Failed: {p}")));
     if let Some(a) = &r.aborted {
-        notes.push(format!("Stopped early: {}", serde_json::json!(a)));
+        notes.push(format!("Stopped early: {a}"));
     }
     notes.extend(
         r.store

@@ -1,140 +1,118 @@
-//! `junit.xml`: each threshold and each check a test case, and the run itself one more (its
+//! `junit.xml`: each threshold, check and analysis a test case, and the run itself one more (its
 //! problems and an early stop), so CI systems show a load test's failures natively.
 
 use std::io::{self, Write};
 
 use super::text::{number, observed};
 use crate::Report;
-use crate::threshold::AbortReason;
+
+/// One test case: class, name, and the failure's kind and message if it failed.
+struct Case {
+    class: String,
+    name: String,
+    failure: Option<(&'static str, String)>,
+    /// Shown beside a passing case (an analysis's finding).
+    output: Option<String>,
+}
 
 pub(super) fn write_junit(r: &Report, out: &mut impl Write) -> io::Result<()> {
-    let checks = r.checks();
-    let failed_thresholds = r.failed_thresholds().len();
-    let failed_checks = checks.iter().filter(|c| c.fails > 0).count();
-    let run_failed =
-        usize::from(r.aborted.is_some() || r.invalid.is_some() || !r.problems.is_empty());
-    let failed_analyses = r.analyses.iter().filter(|a| !a.passed).count();
-    let tests = r.thresholds.len() + checks.len() + r.analyses.len() + 1;
-    let failures = failed_thresholds + failed_checks + failed_analyses + run_failed;
-    let time = r.duration.as_secs_f64();
+    let mut why: Vec<String> = r.invalid.iter().map(|w| format!("INVALID: {w}")).collect();
+    why.extend(r.problems.iter().cloned());
+    why.extend(r.aborted.iter().map(|a| format!("stopped early: {a}")));
+    let run = [Case {
+        class: "run".into(),
+        name: "the run completed without a problem".into(),
+        failure: (!why.is_empty()).then(|| ("run", why.join("; "))),
+        output: None,
+    }];
+    let thresholds: Vec<Case> = r
+        .thresholds
+        .iter()
+        .map(|t| {
+            let name = format!("{} {}", t.selector, t.expression);
+            Case {
+                class: format!("thresholds.{}", t.selector.metric),
+                failure: (!t.passed())
+                    .then(|| ("threshold", format!("{name}: observed {}", observed(t)))),
+                name,
+                output: None,
+            }
+        })
+        .collect();
+    let checks: Vec<Case> = r
+        .checks()
+        .into_iter()
+        .map(|c| {
+            let total = c.passes + c.fails;
+            Case {
+                class: "checks".into(),
+                failure: (c.fails > 0).then(|| {
+                    let pct = number(c.fails as f64 * 100.0 / total as f64);
+                    ("check", format!("{} of {total} failed ({pct}%)", c.fails))
+                }),
+                name: c.name,
+                output: None,
+            }
+        })
+        .collect();
+    let analyses: Vec<Case> = r
+        .analyses
+        .iter()
+        .map(|a| Case {
+            class: "analyses".into(),
+            name: a.kind.into(),
+            failure: (!a.passed).then(|| ("analysis", a.summary.clone())),
+            output: a.passed.then(|| a.summary.clone()),
+        })
+        .collect();
+    let suites = [
+        ("run", &run[..], r.duration.as_secs_f64()),
+        ("thresholds", &thresholds[..], 0.0),
+        ("checks", &checks[..], 0.0),
+        ("analyses", &analyses[..], 0.0),
+    ];
+    let all: Vec<&Case> = suites.iter().flat_map(|s| s.1.iter()).collect();
+    let failed = |cases: &[&Case]| cases.iter().filter(|c| c.failure.is_some()).count();
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
-        r#"<testsuites name="{}" tests="{tests}" failures="{failures}" errors="0" time="{time:.3}">"#,
-        esc(&r.name)
-    )?;
-
-    writeln!(
-        out,
-        r#"  <testsuite name="{} run" tests="1" failures="{run_failed}" errors="0" time="{time:.3}">"#,
-        esc(&r.name)
-    )?;
-    writeln!(
-        out,
-        r#"    <testcase classname="run" name="the run completed without a problem" time="{time:.3}">"#
-    )?;
-    let mut why: Vec<String> = r.invalid.iter().map(|w| format!("INVALID: {w}")).collect();
-    why.extend(r.problems.iter().cloned());
-    match &r.aborted {
-        Some(AbortReason::Threshold {
-            selector,
-            expression,
-        }) => why.push(format!(
-            "aborted: {selector} {expression} failed (abort_on_fail)"
-        )),
-        Some(AbortReason::Signal { signal }) => why.push(format!("interrupted by {signal}")),
-        None => {}
-    }
-    if !why.is_empty() {
-        let message = why.join("; ");
-        writeln!(
-            out,
-            r#"      <failure type="run" message="{}">{}</failure>"#,
-            esc(&message),
-            esc(&why.join("\n"))
-        )?;
-    }
-    writeln!(out, "    </testcase>\n  </testsuite>")?;
-
-    writeln!(
-        out,
-        r#"  <testsuite name="{} thresholds" tests="{}" failures="{failed_thresholds}" errors="0" time="0">"#,
+        r#"<testsuites name="{}" tests="{}" failures="{}" errors="0" time="{:.3}">"#,
         esc(&r.name),
-        r.thresholds.len()
+        all.len(),
+        failed(&all),
+        r.duration.as_secs_f64()
     )?;
-    for t in &r.thresholds {
-        let name = format!("{} {}", t.selector, t.expression);
+    for (label, cases, time) in suites {
+        let refs: Vec<&Case> = cases.iter().collect();
         writeln!(
             out,
-            r#"    <testcase classname="thresholds.{}" name="{}" time="0">"#,
-            esc(&t.selector.metric),
-            esc(&name)
+            r#"  <testsuite name="{} {label}" tests="{}" failures="{}" errors="0" time="{time:.3}">"#,
+            esc(&r.name),
+            cases.len(),
+            failed(&refs)
         )?;
-        if !t.passed() {
-            let message = format!("{name}: observed {}", observed(t));
+        for c in cases {
             writeln!(
                 out,
-                r#"      <failure type="threshold" message="{}"/>"#,
-                esc(&message)
+                r#"    <testcase classname="{}" name="{}" time="{time:.3}">"#,
+                esc(&c.class),
+                esc(&c.name)
             )?;
+            if let Some((kind, message)) = &c.failure {
+                writeln!(
+                    out,
+                    r#"      <failure type="{kind}" message="{}"/>"#,
+                    esc(message)
+                )?;
+            }
+            if let Some(text) = &c.output {
+                writeln!(out, "      <system-out>{}</system-out>", esc(text))?;
+            }
+            writeln!(out, "    </testcase>")?;
         }
-        writeln!(out, "    </testcase>")?;
+        writeln!(out, "  </testsuite>")?;
     }
-    writeln!(out, "  </testsuite>")?;
-
-    writeln!(
-        out,
-        r#"  <testsuite name="{} checks" tests="{}" failures="{failed_checks}" errors="0" time="0">"#,
-        esc(&r.name),
-        checks.len()
-    )?;
-    for c in &checks {
-        writeln!(
-            out,
-            r#"    <testcase classname="checks" name="{}" time="0">"#,
-            esc(&c.name)
-        )?;
-        if c.fails > 0 {
-            let total = c.passes + c.fails;
-            let message = format!(
-                "{} of {total} failed ({}%)",
-                c.fails,
-                number(c.fails as f64 * 100.0 / total as f64)
-            );
-            writeln!(
-                out,
-                r#"      <failure type="check" message="{}"/>"#,
-                esc(&message)
-            )?;
-        }
-        writeln!(out, "    </testcase>")?;
-    }
-    writeln!(out, "  </testsuite>")?;
-
-    writeln!(
-        out,
-        r#"  <testsuite name="{} analyses" tests="{}" failures="{failed_analyses}" errors="0" time="0">"#,
-        esc(&r.name),
-        r.analyses.len()
-    )?;
-    for a in &r.analyses {
-        writeln!(
-            out,
-            r#"    <testcase classname="analyses" name="{}" time="0">"#,
-            esc(a.kind)
-        )?;
-        if !a.passed {
-            writeln!(
-                out,
-                r#"      <failure type="analysis" message="{}"/>"#,
-                esc(&a.summary)
-            )?;
-        } else {
-            writeln!(out, "      <system-out>{}</system-out>", esc(&a.summary))?;
-        }
-        writeln!(out, "    </testcase>")?;
-    }
-    writeln!(out, "  </testsuite>\n</testsuites>")?;
+    writeln!(out, "</testsuites>")?;
     out.flush()
 }
 

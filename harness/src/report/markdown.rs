@@ -5,7 +5,6 @@ use std::io::{self, Write};
 
 use super::text::{number, observed};
 use crate::Report;
-use crate::threshold::AbortReason;
 
 pub(super) fn write_markdown(r: &Report, out: &mut impl Write) -> io::Result<()> {
     let verdict = if r.invalid.is_some() {
@@ -27,16 +26,8 @@ pub(super) fn write_markdown(r: &Report, out: &mut impl Write) -> io::Result<()>
         number(requests),
         failed * 100.0
     )?;
-    match &r.aborted {
-        Some(AbortReason::Threshold {
-            selector,
-            expression,
-        }) => writeln!(
-            out,
-            "- **Aborted**: `{selector} {expression}` failed (abort_on_fail)"
-        )?,
-        Some(AbortReason::Signal { signal }) => writeln!(out, "- **Interrupted** by {signal}")?,
-        None => {}
+    if let Some(a) = &r.aborted {
+        writeln!(out, "- **Stopped early**: {}", cell(&a.to_string()))?;
     }
     if let Some(why) = &r.invalid {
         writeln!(out, "- **Invalid**: {}", cell(why))?;

@@ -12,7 +12,6 @@ pub use summary::{RunInfo, SCHEMA_VERSION, SUB_METRIC_TAGS, Summary};
 pub use time::{compact as compact_timestamp, rfc3339};
 
 use crate::Report;
-use crate::threshold::AbortReason;
 
 impl Report {
     /// Fails the calling test with a readable table when a threshold failed, the run was
@@ -24,16 +23,10 @@ impl Report {
         }
         let mut out = Vec::new();
         let _ = text::write_threshold_table(self, &mut out);
-        let why = match &self.aborted {
-            Some(AbortReason::Threshold {
-                selector,
-                expression,
-            }) => {
-                format!(" (aborted: {selector} {expression} failed with abort_on_fail)")
-            }
-            Some(AbortReason::Signal { signal }) => format!(" (interrupted by {signal})"),
-            None => String::new(),
-        };
+        let why = self
+            .aborted
+            .as_ref()
+            .map_or(String::new(), |a| format!(" ({a})"));
         let mut problems: String = self.problems.iter().map(|p| format!("\n  {p}")).collect();
         for a in self.analyses.iter().filter(|a| !a.passed) {
             problems.push_str(&format!("\n  {}: {}", a.kind, a.summary));

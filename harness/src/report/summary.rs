@@ -9,6 +9,7 @@ use base64::Engine;
 use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
 use serde::Serialize;
 
+use super::text::TREND_COLUMNS;
 use super::time::rfc3339;
 use crate::Report;
 use crate::analysis::Finding;
@@ -245,17 +246,12 @@ fn metric(name: &str, series: &Series, r: &Report) -> MetricSummary {
 
 /// The aggregates k6's summary shows for each kind, by their k6 names.
 pub(super) fn values(sink: &Sink, r: &Report) -> BTreeMap<&'static str, f64> {
+    let trend: Vec<(&str, Aggregation)> = TREND_COLUMNS
+        .into_iter()
+        .chain([("count", Aggregation::Count)])
+        .collect();
     let aggs: &[(&str, Aggregation)] = match sink.kind() {
-        MetricKind::Trend => &[
-            ("avg", Aggregation::Avg),
-            ("min", Aggregation::Min),
-            ("med", Aggregation::Med),
-            ("max", Aggregation::Max),
-            ("p(90)", Aggregation::Percentile(90.0)),
-            ("p(95)", Aggregation::Percentile(95.0)),
-            ("p(99)", Aggregation::Percentile(99.0)),
-            ("count", Aggregation::Count),
-        ],
+        MetricKind::Trend => &trend,
         MetricKind::Counter => &[("count", Aggregation::Count), ("rate", Aggregation::Rate)],
         MetricKind::Rate => &[("rate", Aggregation::Rate)],
         MetricKind::Gauge => &[

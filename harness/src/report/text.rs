@@ -6,7 +6,8 @@ use crate::Report;
 use crate::metrics::{Aggregation, MetricKind, Sink, unit_of};
 use crate::threshold::{AbortReason, ThresholdResult, Verdict};
 
-const TREND_COLUMNS: [(&str, Aggregation); 7] = [
+/// k6's aggregates of a trend, in its summary's order.
+pub(super) const TREND_COLUMNS: [(&str, Aggregation); 7] = [
     ("avg", Aggregation::Avg),
     ("min", Aggregation::Min),
     ("med", Aggregation::Med),
@@ -42,13 +43,7 @@ pub(super) fn write_summary(r: &Report, out: &mut impl Write) -> io::Result<()> 
         )?;
     }
     match &r.aborted {
-        Some(AbortReason::Threshold {
-            selector,
-            expression,
-        }) => writeln!(
-            out,
-            "    ABORTED: threshold {selector} {expression} failed (abort_on_fail)"
-        )?,
+        Some(a @ AbortReason::Threshold { .. }) => writeln!(out, "    ABORTED: {a}")?,
         Some(AbortReason::Signal { signal }) => writeln!(out, "    INTERRUPTED by {signal}")?,
         None => {}
     }

@@ -73,6 +73,22 @@ pub enum AbortReason {
     Signal { signal: String },
 }
 
+/// "threshold http_req_failed rate<0.01 failed (abort_on_fail)", "interrupted by SIGINT".
+impl std::fmt::Display for AbortReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AbortReason::Threshold {
+                selector,
+                expression,
+            } => write!(
+                f,
+                "threshold {selector} {expression} failed (abort_on_fail)"
+            ),
+            AbortReason::Signal { signal } => write!(f, "interrupted by {signal}"),
+        }
+    }
+}
+
 /// Evaluates every threshold on the store; windowed ones on the windows of `span`.
 pub fn evaluate(
     thresholds: &[Compiled],
