@@ -79,7 +79,7 @@ pub fn env_var(env: &str, what: &str) -> String {
 
 /// Suites that put a target under heavy load: refused against production unless
 /// `LOADTEST_ALLOW_PRODUCTION=1` (or `cargo xtask … --allow-production`).
-pub const HEAVY: [Suite; 3] = [Suite::Stress, Suite::Spike, Suite::Soak];
+pub const HEAVY: [Suite; 4] = [Suite::Stress, Suite::Spike, Suite::Soak, Suite::Capacity];
 
 /// Refuses a heavy suite against production without explicit consent (`allowed`).
 pub fn production_guard(env: &str, suite: Suite, allowed: bool) -> Result<(), Error> {
@@ -190,6 +190,15 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
             th
         };
         test = test.threshold(t.metric, th);
+    }
+    if suite == Suite::Capacity {
+        // A capacity search breaks the target on purpose: the starts a broken step drops, and
+        // their lag, are the target's doing, not the generator's.
+        test = test.validity(harness::run::Validity {
+            max_dropped_fraction: 1.0,
+            max_scheduling_lag_p99: Duration::from_secs(24 * 3600),
+            ..harness::run::Validity::default()
+        });
     }
     if let Some(a) = config.analysis(suite.name()) {
         test = test.analysis(a);

@@ -87,7 +87,7 @@ async fn an_unreachable_target_is_refused_in_one_sentence_before_any_load() {
 #[test]
 fn heavy_suites_are_refused_against_production_without_consent_and_light_ones_are_not() {
     use loadtests::run::production_guard;
-    for suite in [Suite::Stress, Suite::Spike, Suite::Soak] {
+    for suite in [Suite::Stress, Suite::Spike, Suite::Soak, Suite::Capacity] {
         let err = production_guard("production", suite, false)
             .unwrap_err()
             .to_string();

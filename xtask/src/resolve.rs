@@ -207,7 +207,8 @@ mod tests {
         let errs = run("production", &["all"], None, false, &url).unwrap_err();
         assert_eq!(errs.len(), 1, "{errs:#?}");
         assert!(
-            errs[0].starts_with("stress, spike, soak would put production under heavy load"),
+            errs[0]
+                .starts_with("stress, spike, soak, capacity would put production under heavy load"),
             "{errs:#?}"
         );
         assert!(run("production", &["all"], None, true, &url).is_ok());

@@ -198,8 +198,8 @@ impl CapacitySearch {
                 steps.len()
             ),
             (Some(h), None) => format!(
-                "every rate up to {h}/s kept every SLO ({slo}): the capacity is above the search's \
-                 range ({} steps)",
+                "every rate tried, up to {h}/s, kept every SLO ({slo}): the capacity is higher \
+                 ({} steps)",
                 steps.len()
             ),
             (None, _) => format!(

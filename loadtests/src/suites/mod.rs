@@ -1,6 +1,8 @@
-//! The seven suites: their load shapes, their mixes and how many test users setup makes.
+//! The seven suites of the original, and `capacity`: their load shapes, their mixes and how many
+//! test users setup makes.
 
 mod auth;
+mod capacity;
 mod crud;
 pub mod flow;
 pub mod ops;
@@ -25,10 +27,12 @@ pub enum Suite {
     Stress,
     Spike,
     Soak,
+    /// Not in the original: the highest request rate within the SLO (a capacity search).
+    Capacity,
 }
 
 impl Suite {
-    pub const ALL: [Suite; 7] = [
+    pub const ALL: [Suite; 8] = [
         Suite::Smoke,
         Suite::Auth,
         Suite::Agents,
@@ -36,6 +40,7 @@ impl Suite {
         Suite::Stress,
         Suite::Spike,
         Suite::Soak,
+        Suite::Capacity,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,6 +52,7 @@ impl Suite {
             Suite::Stress => "stress",
             Suite::Spike => "spike",
             Suite::Soak => "soak",
+            Suite::Capacity => "capacity",
         }
     }
 
@@ -62,6 +68,9 @@ impl Suite {
             Suite::Stress => Scenario::with_data("stress", stress::shape(), stress::iteration),
             Suite::Spike => Scenario::with_data("spike", spike::shape(), spike::iteration),
             Suite::Soak => Scenario::with_data("soak", soak::shape(), soak::iteration),
+            Suite::Capacity => {
+                Scenario::with_data("capacity", capacity::shape(), capacity::iteration)
+            }
         }
     }
 
@@ -70,7 +79,7 @@ impl Suite {
     /// which register their own).
     pub fn test_users(self) -> usize {
         match self {
-            Suite::Smoke => 1,
+            Suite::Smoke | Suite::Capacity => 1,
             Suite::Auth => 5,
             Suite::Agents | Suite::Pipelines => 10,
             Suite::Stress | Suite::Soak => 20,
@@ -254,6 +263,7 @@ mod tests {
     #[test]
     fn setup_makes_the_originals_number_of_test_users() {
         let users: Vec<usize> = Suite::ALL.iter().map(|s| s.test_users()).collect();
-        assert_eq!(users, [1, 5, 10, 10, 20, 50, 20]);
+        // The seven originals, then capacity (one user: its VUs log in once each).
+        assert_eq!(users, [1, 5, 10, 10, 20, 50, 20, 1]);
     }
 }
