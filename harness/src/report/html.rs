@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::junit::esc;
-use super::text::{number, observed};
+use super::text::{endpoint_numbers, number, observed};
 use crate::Report;
 use crate::metrics::names;
 
@@ -109,15 +109,12 @@ pub(super) fn write_html(r: &Report, out: &mut impl Write) -> io::Result<()> {
         let row = if e.failures > 0 { " class=\"bad\"" } else { "" };
         let _ = write!(
             h,
-            "<tr{row}><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-             <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            "<tr{row}><td>{}</td>{}</tr>",
             esc(&e.name),
-            e.requests,
-            e.failures,
-            number(e.p50),
-            number(e.p95),
-            number(e.p99),
-            number(e.max)
+            endpoint_numbers(&e)
+                .iter()
+                .map(|n| format!("<td class=\"n\">{n}</td>"))
+                .collect::<String>()
         );
     }
     h.push_str("</table>");

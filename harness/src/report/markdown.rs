@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::text::{number, observed};
+use super::text::{endpoint_numbers, number, observed};
 use crate::Report;
 
 pub(super) fn write_markdown(r: &Report, out: &mut impl Write) -> io::Result<()> {
@@ -87,14 +87,9 @@ pub(super) fn write_markdown(r: &Report, out: &mut impl Write) -> io::Result<()>
         for e in rows {
             writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} |",
                 cell(&e.name),
-                e.requests,
-                e.failures,
-                number(e.p50),
-                number(e.p95),
-                number(e.p99),
-                number(e.max)
+                endpoint_numbers(&e).join(" | ")
             )?;
         }
     }
