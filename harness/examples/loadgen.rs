@@ -1,7 +1,7 @@
 //! A closed-loop generator on the harness, for benchmarks: N VUs GET one URL for a duration,
 //! with an optional think time, then print one JSON line (requests/s, latency, peak RSS).
 //!
-//! `loadgen URL VUS SECONDS [THINK_MS] [per-vu|shared] [WORKERS]`
+//! `loadgen URL VUS SECONDS [THINK_MS | MIN_MS-MAX_MS] [per-vu|shared] [WORKERS]`
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -45,7 +45,14 @@ fn main() {
     } else {
         args[3].parse().expect("SECONDS is a number")
     };
-    let think_ms: u64 = args.get(4).and_then(|t| t.parse().ok()).unwrap_or(0);
+    // A think time, fixed or uniform in a range (`4970-5030`).
+    let (think_min, think_max): (u64, u64) = match args.get(4).map(|t| t.split_once('-')) {
+        Some(Some((a, b))) => (a.parse().expect("MIN_MS"), b.parse().expect("MAX_MS")),
+        _ => {
+            let t = args.get(4).and_then(|t| t.parse().ok()).unwrap_or(0);
+            (t, t)
+        }
+    };
     let model = match args.get(5).map(String::as_str) {
         Some("shared") => ConnectionModel::Shared {
             max_connections: 256,
@@ -76,8 +83,9 @@ fn main() {
                             c.fetch_add(1, Ordering::Relaxed);
                         }
                         vu.get(&url).name("GET /health").send().await;
-                        if think_ms > 0 {
-                            vu.sleep(Duration::from_millis(think_ms)).await;
+                        if think_max > 0 {
+                            let ms = Duration::from_millis;
+                            vu.think(ms(think_min), ms(think_max)).await;
                         }
                         Ok(())
                     })
@@ -92,6 +100,7 @@ fn main() {
     let p50 = report.value("http_req_duration", "med").unwrap_or(0.0);
     let p99 = report.value("http_req_duration", "p(99)").unwrap_or(0.0);
     let lag_p99 = report.value("generator_lag", "p(99)").unwrap_or(0.0);
+    let resent = report.count("http_req_resent");
     let mut spread: Vec<u64> = per_vu
         .iter()
         .skip(1)
@@ -104,7 +113,7 @@ fn main() {
         spread.last().copied().unwrap_or(0),
     );
     println!(
-        "{{\"requests\":{requests},\"rps\":{:.1},\"failed_rate\":{failed},\"p50_ms\":{p50:.3},\"p99_ms\":{p99:.3},\"peak_rss_kb\":{},\"vus\":{vus},\"lag_p99_ms\":{lag_p99:.3},\"per_vu_min\":{least},\"per_vu_median\":{median},\"per_vu_max\":{most}}}",
+        "{{\"requests\":{requests},\"rps\":{:.1},\"failed_rate\":{failed},\"resent\":{resent},\"p50_ms\":{p50:.3},\"p99_ms\":{p99:.3},\"peak_rss_kb\":{},\"vus\":{vus},\"lag_p99_ms\":{lag_p99:.3},\"per_vu_min\":{least},\"per_vu_median\":{median},\"per_vu_max\":{most}}}",
         requests / secs,
         peak_rss_kb()
     );

@@ -156,6 +156,7 @@ fn request(tags: &Tags, second: u64, i: u64) -> HttpSample {
         expected_response: i % 50 != 0,
         sent: 120,
         received: 300,
+        resent: 0,
         error: None,
     }
 }

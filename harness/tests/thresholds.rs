@@ -116,3 +116,35 @@ fn typed_builder_writes_the_same_expression() {
     let c = compile("http_req_duration", &t, kinds).unwrap();
     assert_eq!(c.expression, parse_expression("p(95)<200").unwrap());
 }
+
+/// Every metric type against every aggregation: k6 1.1's table (`metrics/thresholds.go`), each
+/// refusal naming the type and what it allows.
+#[rstest]
+#[case(MetricKind::Counter, "count, rate")]
+#[case(MetricKind::Gauge, "value")]
+#[case(MetricKind::Rate, "rate")]
+#[case(MetricKind::Trend, "avg, min, max, med, p(95)")]
+fn each_metric_type_accepts_exactly_k6s_aggregations(
+    #[case] kind: MetricKind,
+    #[case] accepted: &str,
+) {
+    let accepted: Vec<&str> = accepted.split(", ").collect();
+    for agg in [
+        "avg", "min", "med", "max", "p(95)", "p(99.9)", "count", "rate", "value",
+    ] {
+        let expr = format!("{agg}>20");
+        let result = compile("m", &Threshold::new(expr.as_str()), |_| Some(kind));
+        let want = accepted.contains(&agg) || (agg == "p(99.9)" && accepted.contains(&"p(95)"));
+        match result {
+            Ok(_) => assert!(want, "{kind:?} accepted {expr}"),
+            Err(e) => {
+                let e = e.to_string();
+                assert!(!want, "{kind:?} refused {expr}: {e}");
+                assert!(
+                    e.contains(&format!("a {kind:?} allows")) && e.contains(&expr),
+                    "{e}"
+                );
+            }
+        }
+    }
+}

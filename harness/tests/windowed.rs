@@ -81,7 +81,12 @@ fn a_windowed_threshold_on_a_tag_filter_or_on_value_is_refused() {
     );
     assert!(tagged.unwrap_err().to_string().contains("whole metric"));
     let value = compile("vus", &Threshold::new("value<5 over 30s"), builtin_kind);
-    assert!(value.unwrap_err().to_string().contains("min or max"));
+    assert!(
+        value
+            .unwrap_err()
+            .to_string()
+            .contains("no meaning over a window")
+    );
 }
 
 #[test]

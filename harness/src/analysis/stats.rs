@@ -84,6 +84,7 @@ mod tests {
                 expected_response: true,
                 sent: 0,
                 received: 0,
+                resent: 0,
                 error: None,
             });
         }

@@ -7,11 +7,10 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::Method;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
-use http_body_util::Full;
 use tokio::time::Instant;
 use url::Url;
 
-use super::client::Outgoing;
+use super::client::{Outgoing, Tally};
 use super::request_tags::request_tags;
 use super::{Expected, Msg, Response, RunShared, TransportError, Vu};
 use crate::metrics::{Entry, HttpSample, Tags, ms};
@@ -56,6 +55,7 @@ impl Drop for InFlight<'_> {
             expected_response: false,
             sent: 0,
             received: 0,
+            resent: 0,
             error: Some(TransportError::Interrupted.as_str()),
         };
         let _ = self.shared.tx.send(Msg::Batch(vec![Entry::Http(sample)]));
@@ -74,17 +74,6 @@ impl Attempt<'_> {
             name,
             expected,
         } = self;
-        let target_len = url
-            .as_ref()
-            .map_or(0, |u| u.path().len() + u.query().map_or(0, |q| q.len() + 1));
-        let sent_bytes = method.as_str().len()
-            + target_len
-            + 13
-            + headers
-                .iter()
-                .map(|(k, v)| k.as_str().len() + v.len() + 4)
-                .sum::<usize>()
-            + body.as_ref().map_or(0, |b| b.len() + 20);
         let Vu {
             shared,
             conns,
@@ -104,11 +93,12 @@ impl Attempt<'_> {
             begin,
             done: false,
         };
+        let mut tally = Tally::default();
         let outcome = match url {
             Err(msg) => Err((TransportError::Request, msg.clone())),
             Ok(url) => {
                 let lease = conns.lease(url).await;
-                match outgoing(method.clone(), url, headers, body) {
+                match outgoing(method, url, headers, body) {
                     Err(msg) => Err((TransportError::Request, msg)),
                     Ok(out) => {
                         let limit = timeout.unwrap_or(clients.timeout);
@@ -118,6 +108,7 @@ impl Attempt<'_> {
                             clients.max_body,
                             lease,
                             out,
+                            &mut tally,
                         ));
                         match tokio::time::timeout(limit, exchange).await {
                             Ok(outcome) => outcome,
@@ -132,17 +123,12 @@ impl Attempt<'_> {
         };
         guard.done = true;
         let end = Instant::now();
+        let (sent, received) = tally.finish();
+        let resent = tally.resent;
         let at = rec.now();
         let (response, sample) = match outcome {
             Ok(x) => {
                 let ok = expected.contains(x.status);
-                let received = 17
-                    + x.headers
-                        .iter()
-                        .map(|(k, v)| k.as_str().len() + v.len() + 4)
-                        .sum::<usize>()
-                    + 2
-                    + x.body.len();
                 let duration = end - x.sent_at;
                 let sample = HttpSample {
                     tags: http_tags.get(shared, tags, name, method, x.status, ok),
@@ -153,8 +139,9 @@ impl Attempt<'_> {
                     connecting_ms: ms(x.connect.connecting),
                     tls_handshaking_ms: ms(x.connect.tls_handshaking),
                     expected_response: ok,
-                    sent: sent_bytes as u64,
-                    received: received as u64,
+                    sent,
+                    received,
+                    resent,
                     error: None,
                 };
                 let response = Response {
@@ -179,8 +166,9 @@ impl Attempt<'_> {
                     connecting_ms: 0.0,
                     tls_handshaking_ms: 0.0,
                     expected_response: false,
-                    sent: sent_bytes as u64,
-                    received: 0,
+                    sent,
+                    received,
+                    resent,
                     error: Some(kind.as_str()),
                 };
                 let response = Response {
@@ -200,21 +188,20 @@ impl Attempt<'_> {
     }
 }
 
-/// The hyper request for a URL, with the path and query as its target.
-fn outgoing<'u>(
-    method: Method,
-    url: &'u Url,
-    headers: &[(HeaderName, HeaderValue)],
+/// The request to send to a URL, with the path and query as its target.
+fn outgoing<'r>(
+    method: &'r Method,
+    url: &'r Url,
+    headers: &'r [(HeaderName, HeaderValue)],
     body: &Option<Bytes>,
-) -> Result<Outgoing<'u>, String> {
+) -> Result<Outgoing<'r>, String> {
     let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
-    let uri = http::Uri::try_from(target).map_err(|e| format!("invalid URL {url}: {e}"))?;
-    let mut request = http::Request::new(Full::new(body.clone().unwrap_or_default()));
-    *request.method_mut() = method;
-    *request.uri_mut() = uri;
-    let map = request.headers_mut();
-    for (k, v) in headers {
-        map.append(k.clone(), v.clone());
-    }
-    Ok(Outgoing { url, request })
+    let target = http::Uri::try_from(target).map_err(|e| format!("invalid URL {url}: {e}"))?;
+    Ok(Outgoing {
+        url,
+        method,
+        target,
+        headers,
+        body: body.clone().unwrap_or_default(),
+    })
 }

@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{CONTENT_LENGTH, HOST, HeaderMap};
+use http::Method;
+use http::header::{CONTENT_LENGTH, HOST, HeaderMap, HeaderName, HeaderValue};
 use http_body_util::{BodyExt, Full, Limited};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
@@ -15,7 +16,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use url::Url;
 
-use super::conn::{Conn, ConnectTiming, Connector, Origin};
+use super::conn::{Conn, ConnectTiming, Connector, Origin, Wire};
 use super::failure::{Failure, TransportError};
 
 /// How VUs get their connections.
@@ -116,10 +117,84 @@ pub(crate) enum Connections {
     Shared(Arc<Pool>),
 }
 
-/// A request ready to go, minus the `host` header (set from the connection's origin).
-pub(crate) struct Outgoing<'u> {
-    pub url: &'u Url,
-    pub request: http::Request<Full<Bytes>>,
+/// A request ready to go: built for each attempt, with the `host` header of the connection's
+/// origin, so a request the keep-alive race took can be sent again as it was.
+pub(crate) struct Outgoing<'r> {
+    pub url: &'r Url,
+    pub method: &'r Method,
+    pub target: http::Uri,
+    pub headers: &'r [(HeaderName, HeaderValue)],
+    pub body: Bytes,
+}
+
+impl Outgoing<'_> {
+    fn build(&self, host: &HeaderValue) -> http::Request<Full<Bytes>> {
+        let mut request = http::Request::new(Full::new(self.body.clone()));
+        *request.method_mut() = self.method.clone();
+        *request.uri_mut() = self.target.clone();
+        let map = request.headers_mut();
+        map.reserve(self.headers.len() + 1);
+        for (k, v) in self.headers {
+            map.append(k.clone(), v.clone());
+        }
+        map.insert(HOST, host.clone());
+        request
+    }
+
+    /// Whether sending it twice means what sending it once does, so it may go again after its
+    /// bytes were written: RFC 9110 §9.2.2 makes GET, HEAD, OPTIONS and TRACE idempotent (and
+    /// PUT and DELETE, which Go's transport and this engine still leave alone: a body-carrying
+    /// write replayed against a server that did act on it is not harmless in practice), and an
+    /// `Idempotency-Key` (or `X-Idempotency-Key`) header is the client's promise that the
+    /// server deduplicates.
+    pub(crate) fn replayable(&self) -> bool {
+        matches!(
+            *self.method,
+            Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+        ) || self.headers.iter().any(|(k, _)| {
+            k.as_str().eq_ignore_ascii_case("idempotency-key")
+                || k.as_str().eq_ignore_ascii_case("x-idempotency-key")
+        })
+    }
+}
+
+/// What one request put on and took off the wire, over all its attempts, and how many times
+/// it was sent again. Kept by the caller, so a request cut off by its timeout still counts
+/// what it sent.
+#[derive(Default)]
+pub(crate) struct Tally {
+    sent: u64,
+    received: u64,
+    pub resent: u8,
+    /// The current attempt's connection, and its counts when the attempt began.
+    current: Option<(Arc<Wire>, u64, u64)>,
+}
+
+impl Tally {
+    fn begin(&mut self, wire: &Arc<Wire>) {
+        self.settle();
+        self.current = Some((wire.clone(), wire.written(), wire.read()));
+    }
+
+    /// Bytes written and read by the current attempt so far.
+    fn attempt(&self) -> (u64, u64) {
+        self.current.as_ref().map_or((0, 0), |(w, sent, read)| {
+            (w.written() - sent, w.read() - read)
+        })
+    }
+
+    fn settle(&mut self) {
+        let (sent, received) = self.attempt();
+        self.sent += sent;
+        self.received += received;
+        self.current = None;
+    }
+
+    /// Bytes sent and received in all, the request's `data_sent` and `data_received`.
+    pub(crate) fn finish(&mut self) -> (u64, u64) {
+        self.settle();
+        (self.sent, self.received)
+    }
 }
 
 /// A response with its timings.
@@ -127,7 +202,10 @@ pub(crate) struct Exchange {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// Waiting for a connection: the shared pool's permit and, for a request sent again, the
+    /// time lost on the connection that died under it.
     pub blocked: Duration,
+    /// Opening the connection the response came on (zero for a kept one).
     pub connect: ConnectTiming,
     /// When the request started to be sent, on an open connection.
     pub sent_at: Instant,
@@ -167,18 +245,25 @@ impl Connections {
         }
     }
 
-    /// Sends `out` and reads the whole response. A kept connection that the server closed
-    /// while idle is replaced and the request sent again, only when it was not sent at all.
+    /// Sends `out` and reads the whole response. A kept connection found closed is replaced
+    /// before sending. A request that fails on a kept connection before any byte of a response
+    /// arrived is sent again, once, on a new connection when nothing of it was written, or
+    /// when it is [replayable](Outgoing::replayable) — Go's transport's rule, so a connection
+    /// the server closed as the request went out is not a failure the server never made. A
+    /// request on a new connection, or a written non-replayable one, fails as it happened.
     pub(crate) async fn exchange(
         &mut self,
         connector: &Connector,
         max_body: usize,
         mut lease: Lease,
         out: Outgoing<'_>,
+        tally: &mut Tally,
     ) -> Result<Exchange, Failure> {
-        let Outgoing { url, mut request } = out;
+        let url = out.url;
         let mut connect = ConnectTiming::default();
+        let mut blocked = lease.blocked;
         loop {
+            let acquiring = Instant::now();
             let (mut conn, fresh) = match lease.kept.take() {
                 Some(c) if !c.send.is_closed() => (c, false),
                 _ => {
@@ -192,24 +277,29 @@ impl Connections {
                 if fresh {
                     return Err((classify(&e), e.to_string()));
                 }
+                blocked += acquiring.elapsed();
                 continue;
             }
-            request
-                .headers_mut()
-                .insert(HOST, conn.origin.host_header.clone());
+            let request = out.build(&conn.origin.host_header);
+            tally.begin(&conn.wire);
             let sent_at = Instant::now();
             let response = match conn.send.try_send_request(request).await {
                 Ok(r) => r,
-                Err(mut e) => match e.take_message() {
-                    Some(unsent) if !fresh => {
-                        request = unsent;
+                Err(mut e) => {
+                    let unsent = e.take_message().is_some();
+                    let (written, read) = tally.attempt();
+                    let again = !fresh
+                        && tally.resent == 0
+                        && (unsent || (read == 0 && (written == 0 || out.replayable())));
+                    if again {
+                        // The dead connection's time counts as waiting for a connection.
+                        tally.resent += 1;
+                        blocked += acquiring.elapsed();
                         continue;
                     }
-                    _ => {
-                        let e = e.into_error();
-                        return Err((classify(&e), e.to_string()));
-                    }
-                },
+                    let e = e.into_error();
+                    return Err((classify(&e), e.to_string()));
+                }
             };
             let headers_at = Instant::now();
             let (parts, body) = response.into_parts();
@@ -243,7 +333,7 @@ impl Connections {
                 status: parts.status.as_u16(),
                 headers: parts.headers,
                 body: body.to_bytes(),
-                blocked: lease.blocked,
+                blocked,
                 connect,
                 sent_at,
                 headers_at,

@@ -1,9 +1,15 @@
 //! One HTTP/1.1 connection, opened on hyper's connection API: TCP (and TLS for `https`), then a
 //! hyper handshake whose driver runs as its own task. No pool, no redirect layer, no URL
 //! re-parsing: a request costs about half of what it costs through `reqwest` (docs/BENCHMARKS.md).
+//! Every connection counts the bytes hyper writes and reads ([`Wire`]), between hyper and TLS:
+//! HTTP/1.1 as on the wire (request line, headers, body, chunked framing), TLS records excluded.
 
+use std::io;
 use std::net::IpAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -11,6 +17,7 @@ use http_body_util::Full;
 use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 use url::{Host, Url};
@@ -73,6 +80,89 @@ impl Origin {
 pub(crate) struct Conn {
     pub origin: Origin,
     pub send: http1::SendRequest<Full<Bytes>>,
+    /// What crossed it so far.
+    pub wire: Arc<Wire>,
+}
+
+/// The bytes one connection's HTTP layer wrote and read, from its start. Atomic: hyper's
+/// connection driver runs as its own task.
+#[derive(Debug, Default)]
+pub(crate) struct Wire {
+    written: AtomicU64,
+    read: AtomicU64,
+}
+
+impl Wire {
+    pub(crate) fn written(&self) -> u64 {
+        self.written.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn read(&self) -> u64 {
+        self.read.load(Ordering::Relaxed)
+    }
+}
+
+/// A stream that adds what passes through it to a [`Wire`].
+struct Counted<T> {
+    io: T,
+    wire: Arc<Wire>,
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Counted<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut this.io).poll_read(cx, buf);
+        let n = buf.filled().len().saturating_sub(before) as u64;
+        if n > 0 {
+            this.wire.read.fetch_add(n, Ordering::Relaxed);
+        }
+        polled
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Counted<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.io).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = polled {
+            this.wire.written.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        polled
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.io).poll_write_vectored(cx, bufs);
+        if let Poll::Ready(Ok(n)) = polled {
+            this.wire.written.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        polled
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    }
 }
 
 /// How long opening a connection took, in k6's terms.
@@ -127,6 +217,7 @@ impl Connector {
             connecting: connected - began,
             tls_handshaking: Duration::ZERO,
         };
+        let wire = Arc::new(Wire::default());
         let send = if origin.https {
             let name = match &origin.host {
                 Host::Domain(d) => {
@@ -141,23 +232,31 @@ impl Connector {
                 .await
                 .map_err(|e| failed(TransportError::Tls, &e))?;
             timing.tls_handshaking = connected.elapsed();
-            handshake(tls).await
+            handshake(tls, &wire).await
         } else {
-            handshake(tcp).await
+            handshake(tcp, &wire).await
         }
         .map_err(|e| failed(TransportError::Connect, &e))?;
         let conn = Conn {
             origin: origin.clone(),
             send,
+            wire,
         };
         Ok((conn, timing))
     }
 }
 
-async fn handshake<T>(io: T) -> Result<http1::SendRequest<Full<Bytes>>, hyper::Error>
+async fn handshake<T>(
+    io: T,
+    wire: &Arc<Wire>,
+) -> Result<http1::SendRequest<Full<Bytes>>, hyper::Error>
 where
-    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let io = Counted {
+        io,
+        wire: wire.clone(),
+    };
     let (send, driver) = http1::handshake(TokioIo::new(io)).await?;
     // The driver ends when the server closes or every `SendRequest` is dropped.
     tokio::spawn(async move {

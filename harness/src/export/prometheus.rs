@@ -77,6 +77,7 @@ fn duration_histogram() -> Histogram {
 struct Metrics {
     reqs: Family<Request, Counter>,
     failed: Family<Request, Counter>,
+    resent: Family<Timing, Counter>,
     duration: Family<Timing, Histogram, fn() -> Histogram>,
     iterations: Family<ScenarioLabel, Counter>,
     checks: Family<CheckLabel, Counter>,
@@ -114,6 +115,7 @@ impl PrometheusExporter {
         let metrics = Metrics {
             reqs: Family::default(),
             failed: Family::default(),
+            resent: Family::default(),
             duration: Family::new_with_constructor(duration_histogram),
             iterations: Family::default(),
             checks: Family::default(),
@@ -128,6 +130,11 @@ impl PrometheusExporter {
             "http_req_failed",
             "HTTP requests whose response was not expected",
             metrics.failed.clone(),
+        );
+        registry.register(
+            "http_req_resent",
+            "HTTP requests sent again after their kept connection died under them",
+            metrics.resent.clone(),
         );
         registry.register_with_unit(
             "http_req_duration",
@@ -273,6 +280,12 @@ impl PrometheusExporter {
             method: labels.method,
             scenario: labels.scenario,
         };
+        if h.resent > 0 {
+            self.metrics
+                .resent
+                .get_or_create(&timing)
+                .inc_by(u64::from(h.resent));
+        }
         self.metrics
             .duration
             .get_or_create(&timing)

@@ -16,6 +16,10 @@ pub mod names {
     pub const HTTP_REQ_TLS_HANDSHAKING: &str = "http_req_tls_handshaking";
     pub const HTTP_REQ_FAILED: &str = "http_req_failed";
     pub const HTTP_TRANSPORT_ERRORS: &str = "http_transport_errors";
+    /// Requests sent again after their kept connection died under them (the keep-alive race):
+    /// not in k6, which hides them; here a user sees how often the target drops idle
+    /// connections just as they are reused.
+    pub const HTTP_REQ_RESENT: &str = "http_req_resent";
     pub const DATA_SENT: &str = "data_sent";
     pub const DATA_RECEIVED: &str = "data_received";
     pub const ITERATIONS: &str = "iterations";
@@ -84,11 +88,12 @@ pub const HTTP_METRICS: [Builtin; 10] = {
 };
 
 /// Every other built-in metric.
-pub const OTHER_METRICS: [Builtin; 12] = {
+pub const OTHER_METRICS: [Builtin; 13] = {
     use MetricKind::*;
     use names::*;
     [
         b(HTTP_TRANSPORT_ERRORS, Counter, Unit::None),
+        b(HTTP_REQ_RESENT, Counter, Unit::None),
         b(ITERATIONS, Counter, Unit::None),
         b(ITERATION_DURATION, Trend, Unit::Ms),
         b(ITERATION_DURATION_CORRECTED, Trend, Unit::Ms),

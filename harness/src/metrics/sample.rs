@@ -62,8 +62,12 @@ pub struct HttpSample {
     /// Whether the status was one the request expected (k6's `expected_response`); false on
     /// any failure. `http_req_failed` is its negation.
     pub expected_response: bool,
+    /// Bytes written on its connections (request line, headers, body; every attempt).
     pub sent: u64,
+    /// Bytes read (status line, headers, body with its chunked framing; every attempt).
     pub received: u64,
+    /// How many times it was sent again after its kept connection died under it (0 or 1).
+    pub resent: u8,
     /// The transport error's class, when there was no response.
     pub error: Option<&'static str>,
 }

@@ -248,19 +248,31 @@ impl Sink {
         }
     }
 
-    /// Which aggregations make sense for a kind (for validating thresholds).
+    /// Whether a threshold may apply `aggregation` to a metric of `kind`: k6's table exactly
+    /// (a Trend has no `count`, a Gauge only `value`), whatever `aggregate` computes for reports.
     pub fn allows(kind: MetricKind, aggregation: Aggregation) -> bool {
         use Aggregation as A;
         matches!(
             (kind, aggregation),
             (MetricKind::Counter, A::Count | A::Rate)
-                | (MetricKind::Gauge, A::Value | A::Min | A::Max)
+                | (MetricKind::Gauge, A::Value)
                 | (MetricKind::Rate, A::Rate)
                 | (
                     MetricKind::Trend,
-                    A::Avg | A::Min | A::Max | A::Med | A::Percentile(_) | A::Count
+                    A::Avg | A::Min | A::Max | A::Med | A::Percentile(_)
                 )
         )
+    }
+
+    /// The aggregations a threshold may apply to a metric of this kind, as an error names
+    /// them: k6's table exactly.
+    pub fn allowed(kind: MetricKind) -> &'static str {
+        match kind {
+            MetricKind::Counter => "count and rate",
+            MetricKind::Gauge => "value",
+            MetricKind::Rate => "rate",
+            MetricKind::Trend => "avg, min, max, med and p(N)",
+        }
     }
 }
 

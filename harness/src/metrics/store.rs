@@ -101,6 +101,9 @@ impl Store {
             Some(slots) => slots,
             None => {
                 let slots = HTTP_METRICS.map(|m| (self.slot(m.name, m.kind), m.kind));
+                // Present (at 0) in every run that sent a request, so a report shows the race
+                // did not happen rather than saying nothing.
+                self.slot(names::HTTP_REQ_RESENT, MetricKind::Counter);
                 self.http = Some(slots);
                 slots
             }
@@ -108,6 +111,15 @@ impl Store {
         let values = h.values();
         for ((slot, kind), value) in slots.into_iter().zip(values) {
             self.add_at(slot, kind, &h.tags, value, h.at);
+        }
+        if h.resent > 0 {
+            self.add_value(
+                names::HTTP_REQ_RESENT,
+                MetricKind::Counter,
+                &h.tags,
+                Value::Number(f64::from(h.resent)),
+                h.at,
+            );
         }
         if let Some(e) = h.error {
             let tags = h.tags.with([("error", e)]);

@@ -191,6 +191,13 @@ pub(super) fn write_html(r: &Report, out: &mut impl Write) -> io::Result<()> {
         }
         h.push_str("</ul>");
     }
+    if r.resent() > 0 {
+        let _ = write!(
+            h,
+            "<p>{}</p>",
+            esc(&super::text::resent_sentence(r.resent()))
+        );
+    }
     h.push_str("</body></html>\n");
     out.write_all(h.as_bytes())?;
     out.flush()

@@ -100,6 +100,9 @@ pub(super) fn write_markdown(r: &Report, out: &mut impl Write) -> io::Result<()>
             writeln!(out, "- {n} × {class}")?;
         }
     }
+    if r.resent() > 0 {
+        writeln!(out, "\n{}", super::text::resent_sentence(r.resent()))?;
+    }
     writeln!(out)?;
     out.flush()
 }

@@ -112,6 +112,9 @@ pub(super) fn write_summary(r: &Report, out: &mut impl Write) -> io::Result<()> 
             writeln!(out, "    {n:>6} × {class}")?;
         }
     }
+    if r.resent() > 0 {
+        writeln!(out, "\n  {}", resent_sentence(r.resent()))?;
+    }
     if !r.iteration_errors.is_empty() {
         writeln!(out, "\n  ITERATION ERRORS")?;
         for (msg, n) in &r.iteration_errors {
@@ -249,4 +252,12 @@ pub(super) fn number(v: f64) -> String {
     } else {
         format!("{v:.2}")
     }
+}
+
+/// What the reports say of requests sent again after the keep-alive race.
+pub(super) fn resent_sentence(n: u64) -> String {
+    format!(
+        "{n} requests were sent again on a new connection: the server closed their kept one as \
+         they went out (http_req_resent; not failures)"
+    )
 }

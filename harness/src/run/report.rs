@@ -168,6 +168,12 @@ impl Report {
         out
     }
 
+    /// Requests sent again because their kept connection died under them (`http_req_resent`):
+    /// none of them failed for it, but a target that drops idle connections shows here.
+    pub fn resent(&self) -> u64 {
+        self.count(names::HTTP_REQ_RESENT) as u64
+    }
+
     /// Per-check pass and fail counts, by check name.
     pub fn checks(&self) -> Vec<CheckResult> {
         let mut by_name: BTreeMap<String, CheckResult> = BTreeMap::new();

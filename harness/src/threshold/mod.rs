@@ -182,7 +182,9 @@ pub fn compile(
         }
         if expression.aggregation == Aggregation::Value {
             return Err(err(
-                "value has no meaning over a window: use min or max".into()
+                "value has no meaning over a window (and value is all a \
+                 Gauge allows, so a gauge takes no window)"
+                    .into(),
             ));
         }
     }
@@ -202,8 +204,10 @@ pub fn compile(
     };
     if !crate::metrics::Sink::allows(kind, expression.aggregation) {
         return Err(err(format!(
-            "aggregation {} does not apply to a {kind:?} metric",
-            expression.aggregation
+            "aggregation {} does not apply to {:?}, a {kind:?} metric: a {kind:?} allows {}",
+            expression.aggregation,
+            selector.metric,
+            crate::metrics::Sink::allowed(kind)
         )));
     }
     Ok(Compiled {

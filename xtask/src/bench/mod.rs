@@ -4,6 +4,7 @@
 //! server under the same wrk load, and the mock's memory over a million requests. Each part is
 //! a function in `parts.rs`.
 
+mod keepalive;
 mod parts;
 
 use std::fmt::Write as _;
@@ -32,9 +33,15 @@ pub struct BenchArgs {
     /// Largest VU count of the memory curve (the open-file limit caps it at 10,000).
     #[arg(long, default_value_t = 10_000)]
     max_vus: u64,
-    /// Skip parts: any of throughput, memory, accuracy, fairness, mock, flat.
+    /// Seconds of each keep-alive race run (uvicorn, think time about its 5 s idle timeout).
+    #[arg(long, default_value_t = 60)]
+    race_seconds: u64,
+    /// Skip parts: any of throughput, memory, accuracy, fairness, mock, flat, keep-alive.
     #[arg(long, value_delimiter = ',', value_enum)]
     skip: Vec<Part>,
+    /// Run only these parts (same names as --skip).
+    #[arg(long, value_delimiter = ',', value_enum)]
+    only: Vec<Part>,
 }
 
 /// The parts of the benchmark, in the order they run.
@@ -46,16 +53,18 @@ enum Part {
     Fairness,
     Mock,
     Flat,
+    KeepAlive,
 }
 
 impl Part {
-    const ALL: [Part; 6] = [
+    const ALL: [Part; 7] = [
         Part::Throughput,
         Part::Memory,
         Part::Accuracy,
         Part::Fairness,
         Part::Mock,
         Part::Flat,
+        Part::KeepAlive,
     ];
 }
 
@@ -207,7 +216,12 @@ fn k6(url: &str, vus: usize, secs: u64, think: bool) -> Result<(f64, u64)> {
 }
 
 pub fn run(args: &BenchArgs) -> Result<()> {
-    if !have("wrk") {
+    let needs_wrk = Part::ALL.iter().any(|p| {
+        *p != Part::KeepAlive
+            && (args.only.is_empty() || args.only.contains(p))
+            && !args.skip.contains(p)
+    });
+    if needs_wrk && !have("wrk") {
         bail!("wrk is needed: apt-get install wrk");
     }
     let bins = build()?;
@@ -234,7 +248,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         secs,
     };
     for part in Part::ALL {
-        if !args.skip.contains(&part) {
+        let chosen = args.only.is_empty() || args.only.contains(&part);
+        if chosen && !args.skip.contains(&part) {
             match part {
                 Part::Throughput => parts::throughput(&ctx, &mut md)?,
                 Part::Memory => parts::memory(&ctx, &mut md)?,
@@ -242,6 +257,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 Part::Fairness => parts::fairness(&ctx, &mut md)?,
                 Part::Mock => parts::mock(&ctx, &mut md)?,
                 Part::Flat => parts::flat(&ctx, &mut md)?,
+                Part::KeepAlive => keepalive::keepalive(&ctx, &mut md)?,
             }
         }
     }
