@@ -39,8 +39,9 @@
 //!   Markdown); [`export`]: outputs that stream during the run (Prometheus).
 //! - [`console`]: the edge — progress, signals, the printed summary. Opt-in.
 //!
-//! [`settings`] (environment variables), [`redact`] (secrets out of messages) and [`Error`] sit
-//! beside the layers; any layer may use them.
+//! [`settings`] (environment variables), [`redact`] (secrets out of messages), [`segment`] (one
+//! instance's share of a test split across machines) and [`Error`] sit beside the layers; any
+//! layer may use them.
 
 pub mod analysis;
 pub mod console;
@@ -53,6 +54,7 @@ pub mod redact;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod segment;
 pub mod settings;
 pub mod threshold;
 

@@ -23,6 +23,7 @@ pub fn project_rules(root: &Path) -> Vec<Rules> {
                 ("error", 0),
                 ("settings", 0),
                 ("redact", 0),
+                ("segment", 0),
                 ("metrics", 1),
                 ("threshold", 2),
                 ("analysis", 2),

@@ -131,7 +131,7 @@ const MISSED_CAP: usize = 100_000;
 /// intended start until the dispatcher next found a free VU, a lower bound of what a real user
 /// would have waited. That is how a stalled server shows in the corrected latency.
 pub(crate) async fn dispatch(
-    schedule: ArrivalSchedule,
+    schedule: impl Iterator<Item = Duration>,
     pre_allocated: u64,
     max_vus: u64,
     run: Arc<ScenarioRun>,

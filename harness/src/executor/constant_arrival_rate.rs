@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::arrival::{self, ArrivalSchedule};
 use super::{PlanStep, RampingArrivalRate, RateStage};
 use crate::engine::ScenarioRun;
+use crate::segment::Segment;
 
 /// `rate` iterations per `time_unit` for `duration`, on `pre_allocated_vus` up to `max_vus` VUs.
 #[derive(Debug, Clone)]
@@ -16,6 +17,8 @@ pub struct ConstantArrivalRate {
     pub duration: Duration,
     pub pre_allocated_vus: u64,
     pub max_vus: u64,
+    /// This instance's share of the starts.
+    pub(crate) segment: Segment,
 }
 
 impl ConstantArrivalRate {
@@ -28,6 +31,7 @@ impl ConstantArrivalRate {
             duration,
             pre_allocated_vus: vus,
             max_vus: vus,
+            segment: Segment::WHOLE,
         }
     }
 
@@ -67,6 +71,7 @@ impl ConstantArrivalRate {
             stages: vec![RateStage::new(self.duration, self.rate)],
             pre_allocated_vus: self.pre_allocated_vus,
             max_vus: self.max_vus,
+            segment: self.segment,
         }
     }
 

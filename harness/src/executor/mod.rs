@@ -12,6 +12,7 @@ mod per_vu_iterations;
 mod pool;
 mod ramping_arrival_rate;
 mod ramping_vus;
+mod segmented;
 mod shared_iterations;
 mod stage;
 

@@ -7,6 +7,7 @@ use super::RateStage;
 use super::arrival::{self, ArrivalSchedule};
 use super::{PlanStep, step};
 use crate::engine::ScenarioRun;
+use crate::segment::Segment;
 
 /// From `start_rate` per `time_unit`, through `stages`, on `pre_allocated_vus` up to `max_vus`.
 #[derive(Debug, Clone)]
@@ -16,6 +17,8 @@ pub struct RampingArrivalRate {
     pub stages: Vec<RateStage>,
     pub pre_allocated_vus: u64,
     pub max_vus: u64,
+    /// This instance's share: the whole schedule's starts it owns.
+    pub(crate) segment: Segment,
 }
 
 impl RampingArrivalRate {
@@ -33,6 +36,7 @@ impl RampingArrivalRate {
             stages,
             pre_allocated_vus: vus,
             max_vus: vus,
+            segment: Segment::WHOLE,
         }
     }
 
@@ -77,7 +81,18 @@ impl RampingArrivalRate {
         ArrivalSchedule::new(self.start_rate, self.time_unit, &self.stages)
     }
 
+    /// The start offsets of this instance's iterations: the whole schedule's starts numbered
+    /// by its segment, so the segments' starts together are exactly the whole's.
+    pub fn segment_schedule(&self) -> impl Iterator<Item = Duration> + use<> {
+        let segment = self.segment;
+        self.schedule()
+            .enumerate()
+            .filter(move |(k, _)| segment.owns(*k as u64))
+            .map(|(_, at)| at)
+    }
+
     pub(crate) async fn run(&self, run: Arc<ScenarioRun>) {
-        arrival::dispatch(self.schedule(), self.pre_allocated_vus, self.max_vus, run).await;
+        let schedule = self.segment_schedule();
+        arrival::dispatch(schedule, self.pre_allocated_vus, self.max_vus, run).await;
     }
 }

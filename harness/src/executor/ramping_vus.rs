@@ -14,6 +14,7 @@ use tokio::sync::watch;
 
 use super::{PlanStep, Stage, step};
 use crate::engine::ScenarioRun;
+use crate::segment::Segment;
 
 /// VUs ramp from `start_vus` through `stages`.
 #[derive(Debug, Clone)]
@@ -21,6 +22,8 @@ pub struct RampingVus {
     pub start_vus: u64,
     pub stages: Vec<Stage>,
     pub graceful_ramp_down: Duration,
+    /// This instance's share ([`Executor::segment`](super::Executor::segment)).
+    pub(crate) segment: Segment,
 }
 
 impl RampingVus {
@@ -29,6 +32,7 @@ impl RampingVus {
             start_vus,
             stages,
             graceful_ramp_down: Duration::from_secs(30),
+            segment: Segment::WHOLE,
         }
     }
 
@@ -78,6 +82,12 @@ impl RampingVus {
             cur = to;
         }
         steps.push(PlanStep { offset: t0, vus: 0 });
+        // A segment's VUs at each moment are its share of the whole's, never a ramp of its own.
+        if !self.segment.is_whole() {
+            for s in &mut steps {
+                s.vus = self.segment.share(s.vus);
+            }
+        }
         compact(steps)
     }
 
