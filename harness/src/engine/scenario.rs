@@ -32,7 +32,7 @@ impl ScenarioRun {
         if self.stop.is_cancelled() {
             return None;
         }
-        let id = self.shared.next_vu_id.fetch_add(1, Ordering::Relaxed);
+        let id = self.shared.next_vu_id();
         self.shared.live.vus_max.fetch_add(1, Ordering::Relaxed);
         Some(Vu::new(
             id,

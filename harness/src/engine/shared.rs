@@ -2,7 +2,7 @@
 //! the parsed base URL, the connection factory and the iteration error log.
 
 use std::collections::{BTreeMap, HashSet};
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc::UnboundedSender;
@@ -11,6 +11,7 @@ use tokio::time::Instant;
 use super::client::ClientFactory;
 use super::{Expected, Live, Msg, Recorder};
 use crate::metrics::{Tags, TagsHash};
+use crate::segment::Segment;
 
 /// How many distinct iteration error messages the report keeps.
 const ERROR_KINDS_KEPT: usize = 20;
@@ -22,6 +23,8 @@ pub(crate) struct RunSettings {
     pub seed: u64,
     pub expected: Expected,
     pub max_redirects: u32,
+    /// This instance's share: VU ids are the whole run's numbers of the units it owns.
+    pub segment: Segment,
 }
 
 /// Parts shared by every VU of a run.
@@ -31,7 +34,8 @@ pub(crate) struct RunShared {
     pub live: Arc<Live>,
     pub settings: RunSettings,
     pub clients: ClientFactory,
-    pub next_vu_id: AtomicU64,
+    /// The next whole-run VU number to consider (from 0); the segment takes those it owns.
+    next_vu_unit: AtomicU64,
     errors: Mutex<BTreeMap<String, u64>>,
     /// Canonical tag sets: VUs share one `Tags` per distinct set, so the collector compares
     /// pointers, not strings, and 10,000 VUs keep one copy. Locked only on a VU's cache miss.
@@ -54,10 +58,22 @@ impl RunShared {
             live,
             settings,
             clients,
-            next_vu_id: AtomicU64::new(1),
+            next_vu_unit: AtomicU64::new(0),
             errors: Mutex::default(),
             interned: Mutex::default(),
             findings: Mutex::default(),
+        }
+    }
+
+    /// A new VU's id, from 1: its number in the whole run, so the instances of a split run
+    /// never share one (nor what scripts derive from it: client addresses, test users).
+    pub(crate) fn next_vu_id(&self) -> u64 {
+        let segment = self.settings.segment;
+        loop {
+            let unit = self.next_vu_unit.fetch_add(1, Ordering::Relaxed);
+            if segment.owns(unit) {
+                return unit + 1;
+            }
         }
     }
 

@@ -29,6 +29,7 @@ use futures::future::BoxFuture;
 
 use crate::engine::{ConnectionModel, Expected, Live, Vu};
 use crate::metrics::MetricKind;
+use crate::segment::Segment;
 use crate::threshold::Threshold;
 use crate::{BoxError, Error, Scenario};
 
@@ -84,6 +85,7 @@ pub struct Test<D = ()> {
     observers: Vec<Arc<dyn Observer>>,
     validity: Validity,
     analyses: Vec<crate::analysis::Analysis>,
+    segment: Segment,
 }
 
 /// k6's `setupTimeout` and `teardownTimeout` default.
@@ -120,6 +122,7 @@ impl Test<()> {
             observers: Vec::new(),
             validity: Validity::default(),
             analyses: Vec::new(),
+            segment: Segment::WHOLE,
         }
     }
 
@@ -158,6 +161,7 @@ impl Test<()> {
             stop: self.stop,
             live: self.live,
             preflight: self.preflight,
+            segment: self.segment,
             time_series: self.time_series,
             observers: self.observers,
             validity: self.validity,
@@ -300,6 +304,15 @@ impl<D: Send + Sync + 'static> Test<D> {
     }
 
     /// Seeds every VU's random generator, for repeatable mixes.
+    /// Runs this instance's share of the test ([`Segment`], k6's execution segment): every
+    /// executor cut so the instances of a split sum exactly to the whole at every moment, and
+    /// VU ids (hence client addresses and test users keyed by them) disjoint across instances.
+    /// A capacity search is refused in a segment. The default is the whole test.
+    pub fn segment(mut self, segment: Segment) -> Self {
+        self.segment = segment;
+        self
+    }
+
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self

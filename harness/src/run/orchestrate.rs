@@ -127,6 +127,7 @@ impl<D: Send + Sync + 'static> Planned<D> {
             seed: test.seed,
             expected: test.expected.clone(),
             max_redirects: test.max_redirects,
+            segment: plan.segment,
         };
         let shared = Arc::new(RunShared::new(
             start,

@@ -10,6 +10,7 @@ use super::Test;
 use crate::engine::{ConnectionModel, extra_roots};
 use crate::metrics::{MetricKind, builtin_kind};
 use crate::scenario::Schedule;
+use crate::segment::Segment;
 use crate::threshold::{self, Compiled};
 use crate::{Error, settings};
 
@@ -26,6 +27,8 @@ pub struct Plan {
     pub scenarios: Vec<Schedule>,
     /// When the last scenario's executor ends (before graceful stops).
     pub duration: Duration,
+    /// The share of the test this instance runs; its scenarios are already cut to it.
+    pub segment: Segment,
     pub(crate) tls_roots: Vec<CertificateDer<'static>>,
 }
 
@@ -126,12 +129,21 @@ pub(super) fn validate<D>(t: &Test<D>) -> Result<Plan, Error> {
             Err(e) => errors.push(e),
         }
     }
-    Error::all(errors)?;
-    let scenarios: Vec<Schedule> = t
+    let mut scenarios: Vec<Schedule> = t
         .scenarios
         .iter()
         .map(|s| s.schedule.scaled(scale))
         .collect();
+    for s in &mut scenarios {
+        match s.executor.segment(t.segment) {
+            Ok(e) => s.executor = e,
+            Err(reason) => errors.push(Error::Scenario {
+                scenario: s.name.clone(),
+                reason: format!("segment {}: {reason}", t.segment),
+            }),
+        }
+    }
+    Error::all(errors)?;
     let duration = scenarios
         .iter()
         .map(|s| s.start_time + s.executor.duration())
@@ -143,6 +155,7 @@ pub(super) fn validate<D>(t: &Test<D>) -> Result<Plan, Error> {
         thresholds,
         scenarios,
         duration,
+        segment: t.segment,
         tls_roots,
     })
 }
