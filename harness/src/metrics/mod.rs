@@ -4,6 +4,7 @@
 
 mod aggregation;
 mod builtin;
+mod dump;
 mod sample;
 mod sink;
 mod sketch;
@@ -14,6 +15,9 @@ mod timeline;
 pub use aggregation::Aggregation;
 pub use builtin::{
     Builtin, HTTP_METRICS, OTHER_METRICS, Unit, builtin, builtin_kind, ms, names, unit_of,
+};
+pub use dump::{
+    SeriesDump, SinkData, SinkDump, StoreDump, WindowDump, decode_histogram, encode_histogram,
 };
 pub use sample::{Entry, HttpSample, MetricKind, Sample, Value};
 pub use sink::{Sink, TREND_SCALE, TrendSink};

@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::Tags;
 
 /// The four metric types of k6.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MetricKind {
     /// A sum of added values (`count`, `rate` per second).

@@ -63,6 +63,16 @@ impl Sketch {
         self.counts[k] = self.counts[k].saturating_add(n);
     }
 
+    /// Its first bin and the counts from it: what a dump keeps.
+    pub fn parts(&self) -> (u16, Vec<u32>) {
+        (self.first, self.counts.clone())
+    }
+
+    /// The sketch [`Sketch::parts`] gave.
+    pub fn from_parts(first: u16, counts: Vec<u32>) -> Sketch {
+        Sketch { first, counts }
+    }
+
     pub fn merge(&mut self, other: &Sketch) {
         for (k, &n) in other.counts.iter().enumerate() {
             if n > 0 {

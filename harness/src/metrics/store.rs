@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{
-    HTTP_METRICS, HttpSample, MetricKind, Sample, Sink, Tags, TagsHash, Timeline, Value, names,
+    Bucket, HTTP_METRICS, HttpSample, MetricKind, Sample, Sink, Tags, TagsHash, Timeline, Value,
+    names,
 };
 
 /// How many tag sets one metric keeps apart. Beyond it, new tag sets (a tag holding unique
@@ -206,22 +207,55 @@ impl Store {
 
     /// Adds another run's store into this one (distributed runs, repeated rounds).
     pub fn merge(&mut self, other: &Store) {
+        self.merge_at(other, 0);
+    }
+
+    /// Adds another run's store whose second 0 is this one's second `offset`: the segments of
+    /// a split run, whose time series line up by the wall clock. Sinks merge exactly (HDR
+    /// histograms add); a window lands in the bucket holding its first second.
+    pub fn merge_at(&mut self, other: &Store, offset: u64) {
         for (name, theirs) in other.iter() {
-            let slot = self.slot(name, theirs.kind);
-            let ours = &mut self.series[slot];
-            if ours.kind != theirs.kind {
-                continue;
-            }
             for (tags, sink) in &theirs.by_tags {
-                ours.by_tags
-                    .entry(tags.clone())
-                    .or_insert_with(|| Sink::new(theirs.kind))
-                    .merge(sink);
+                self.merge_sink(name, tags, sink);
             }
-            ours.overflowed += theirs.overflowed;
             for w in theirs.timeline.windows() {
-                ours.timeline.merge_at(w.start, w.bucket);
+                self.merge_window(name, theirs.kind, w.start + offset, w.bucket);
             }
+            self.add_overflowed(name, theirs.overflowed);
+        }
+    }
+
+    /// Adds a whole sink under `tags` (of the same kind, else dropped).
+    pub(crate) fn merge_sink(&mut self, metric: &str, tags: &Tags, sink: &Sink) {
+        let slot = self.slot(metric, sink.kind());
+        let ours = &mut self.series[slot];
+        if ours.kind != sink.kind() {
+            return;
+        }
+        let tags = if ours.by_tags.contains_key(tags) || ours.by_tags.len() < MAX_TAG_SETS {
+            tags.clone()
+        } else {
+            ours.overflowed += sink.samples();
+            overflow_tags()
+        };
+        ours.by_tags
+            .entry(tags)
+            .or_insert_with(|| Sink::new(sink.kind()))
+            .merge(sink);
+    }
+
+    /// Adds a whole window at `second`.
+    pub(crate) fn merge_window(&mut self, metric: &str, kind: MetricKind, second: u64, b: &Bucket) {
+        let slot = self.slot(metric, kind);
+        let ours = &mut self.series[slot];
+        if ours.kind == kind {
+            ours.timeline.merge_at(second, b);
+        }
+    }
+
+    pub(crate) fn add_overflowed(&mut self, metric: &str, n: u64) {
+        if let Some(&i) = self.index.get(metric) {
+            self.series[i].overflowed += n;
         }
     }
 

@@ -29,6 +29,11 @@ pub struct Bucket {
 }
 
 impl Bucket {
+    /// An empty window of a metric of `kind`.
+    pub(crate) fn empty(kind: MetricKind) -> Bucket {
+        Bucket::new(kind)
+    }
+
     fn new(kind: MetricKind) -> Bucket {
         Bucket {
             count: 0,
