@@ -95,3 +95,23 @@ async fn a_capacity_search_in_a_segment_is_refused_before_any_load() {
         .to_string();
     assert!(err.contains("cannot run in segments"), "{err}");
 }
+
+#[test]
+fn the_segments_of_one_test_share_its_fingerprint_and_another_plan_does_not() {
+    let test = |segment: &str, p95: &str| {
+        quiet("f")
+            .base_url("http://127.0.0.1:9")
+            .segment(Segment::parse(segment).unwrap())
+            .scenario(Scenario::new(
+                "s",
+                ConstantVus::new(5, secs(10)),
+                common::ping,
+            ))
+            .threshold("http_req_duration", p95)
+            .validate()
+            .unwrap()
+            .fingerprint
+    };
+    assert_eq!(test("0/3", "p(95)<200"), test("2/3", "p(95)<200"));
+    assert_ne!(test("0/3", "p(95)<200"), test("0/3", "p(95)<300"));
+}

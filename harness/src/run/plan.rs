@@ -29,6 +29,9 @@ pub struct Plan {
     pub duration: Duration,
     /// The share of the test this instance runs; its scenarios are already cut to it.
     pub segment: Segment,
+    /// A hash of the whole test's plan (every scenario before the cut, thresholds, time
+    /// scale): the segments of one run share it, and the merge refuses parts that do not.
+    pub fingerprint: String,
     pub(crate) tls_roots: Vec<CertificateDer<'static>>,
 }
 
@@ -134,6 +137,7 @@ pub(super) fn validate<D>(t: &Test<D>) -> Result<Plan, Error> {
         .iter()
         .map(|s| s.schedule.scaled(scale))
         .collect();
+    let fingerprint = fingerprint(&scenarios, &t.thresholds, scale);
     for s in &mut scenarios {
         match s.executor.segment(t.segment) {
             Ok(e) => s.executor = e,
@@ -156,6 +160,23 @@ pub(super) fn validate<D>(t: &Test<D>) -> Result<Plan, Error> {
         scenarios,
         duration,
         segment: t.segment,
+        fingerprint,
         tls_roots,
     })
+}
+
+/// FNV-1a over the whole plan's description: stable across machines and runs of one build.
+fn fingerprint(
+    scenarios: &[Schedule],
+    thresholds: &[(String, threshold::Threshold)],
+    scale: f64,
+) -> String {
+    let text = format!(
+        "harness {} | scale {scale} | {scenarios:?} | {thresholds:?}",
+        env!("CARGO_PKG_VERSION")
+    );
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}")
 }
