@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::{Context, Finding, WindowSource, num};
 
 /// Where does the target break?
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BreakingPoint {
     /// The window at full length (scaled with the run; default 10 s).
     pub window: Duration,

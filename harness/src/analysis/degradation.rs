@@ -10,7 +10,7 @@ use super::{Context, Finding, WindowSource, num};
 pub const ITERATIONS_PER_WINDOW: f64 = 5.0;
 
 /// Does the target degrade over a long steady load?
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Degradation {
     /// The 1-based stage of steady load to compare the start and the end of.
     pub stage: usize,

@@ -21,8 +21,10 @@ pub use stats::{Stats, WindowSource};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-/// One analysis a test asks for.
-#[derive(Debug, Clone, PartialEq)]
+/// One analysis a test asks for (written into `summary.json`, so a merge of segments runs it
+/// again on the merged data).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Analysis {
     BreakingPoint(BreakingPoint),
     Recovery(Recovery),

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::{Context, Finding, WindowSource, num};
 
 /// Does the target recover after a spike, and how fast?
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Recovery {
     /// The 1-based stage whose last window is the baseline (the calm before the spike).
     pub baseline_stage: usize,
