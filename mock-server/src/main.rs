@@ -80,16 +80,8 @@ fn route(s: &str) -> Result<(String, Faults), String> {
         .split_once('=')
         .ok_or_else(|| format!("{s:?}: expected 'METHOD /path=key:value;...'"))?;
     let r = r.trim();
-    if mock_server::domain::route_of(
-        r.split(' ').next().unwrap_or(""),
-        r.split(' ').nth(1).unwrap_or(""),
-    ) == "UNKNOWN"
-    {
-        return Err(format!(
-            "{r:?} is not a route of the API (e.g. 'GET /api/v1/agents', 'GET /api/v1/agents/{{id}}')"
-        ));
-    }
-    Ok((r.to_string(), Faults::parse_settings(settings)?))
+    let r = mock_server::domain::RouteKind::from_template(r).map_err(|e| e.to_string())?;
+    Ok((r.template().to_string(), Faults::parse_settings(settings)?))
 }
 
 fn main() -> ExitCode {

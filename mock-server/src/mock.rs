@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use crate::domain::{Api, ApiRequest, ApiResponse, Limits};
+use crate::domain::{Api, ApiRequest, ApiResponse, Limits, Route};
 use hdrhistogram::Histogram;
 
 use crate::faults::{Decision, Dice, FaultPlan, Outcome};
@@ -98,7 +98,7 @@ impl KaizenMock {
 
     /// The response for a request on `route` (found once, by the transport) under a decision
     /// that is not a reset.
-    pub fn respond(&self, route: &str, req: &ApiRequest<'_>, outcome: Outcome) -> ApiResponse {
+    pub fn respond(&self, route: Route<'_>, req: &ApiRequest<'_>, outcome: Outcome) -> ApiResponse {
         match outcome {
             Outcome::ServerError => crate::domain::error_500("Injected fault"),
             Outcome::Malformed => {
