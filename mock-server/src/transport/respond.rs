@@ -35,7 +35,7 @@ impl Respond for KaizenResponder {
         let method = req.method.as_str();
         let path = req.url.path();
         let route = Route::of(method, path);
-        let (decision, _in_flight) = self.mock.admit(route.template());
+        let (decision, _in_flight) = self.mock.admit(route.kind());
         if decision.outcome == Outcome::Reset {
             return ResponseTemplate::new(502).set_delay(decision.delay);
         }

@@ -72,7 +72,7 @@ async fn answer(
     let method = parts.method.as_str();
     let path = parts.uri.path();
     let route = Route::of(method, path);
-    let (decision, _in_flight) = mock.admit(route.template());
+    let (decision, _in_flight) = mock.admit(route.kind());
     if !decision.delay.is_zero() {
         tokio::time::sleep(decision.delay).await;
     }
