@@ -9,7 +9,7 @@ use harness::prelude::*;
 use loadtests::client::{self, Auth};
 use loadtests::fixture::{self, Fixture};
 use loadtests::{RunOptions, Suite, data, teardown};
-use mock_server::domain::Limits;
+use mock_server::domain::{Limits, RouteKind};
 use mock_server::faults::{FaultPlan, Faults};
 use mock_server::{MockConfig, RunningMock};
 
@@ -81,7 +81,7 @@ async fn teardown_sweeps_objects_the_ledger_never_saw_and_stops_their_deployment
 async fn litter_that_teardown_cannot_remove_fails_the_run_and_is_named() {
     // Every DELETE of an agent fails: teardown must say so, and the run must fail.
     let routes = vec![(
-        "DELETE /api/v1/agents/{id}".to_string(),
+        RouteKind::DeleteAgent,
         Faults::parse_settings("errors:1").unwrap(),
     )];
     let mock = MockConfig {
@@ -161,7 +161,7 @@ async fn a_target_that_fails_every_request_gets_the_originals_pace_not_a_hot_loo
         faults: FaultPlan {
             global: Faults::default(),
             routes: vec![(
-                "POST /api/v1/auth/login".to_string(),
+                RouteKind::Login,
                 Faults::parse_settings("errors:1").unwrap(),
             )],
         },

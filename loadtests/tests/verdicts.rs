@@ -13,7 +13,7 @@ use mock_server::faults::{FaultPlan, Faults, Latency};
 fn routes(overrides: &[(&str, &str)]) -> MockConfig {
     let routes = overrides
         .iter()
-        .map(|(r, s)| (r.to_string(), Faults::parse_settings(s).unwrap()))
+        .map(|(r, s)| (r.parse().unwrap(), Faults::parse_settings(s).unwrap()))
         .collect();
     MockConfig {
         faults: FaultPlan {

@@ -4,13 +4,14 @@ use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 
 use clap::Parser;
+use mock_server::domain::RouteKind;
 use mock_server::faults::{Capacity, FaultPlan, Faults, Latency, Stall, parse_per_minute};
 use mock_server::{KaizenMock, MockConfig, RunningMock};
 
 /// A stateful, fault-injecting mock of the Kaizen Studio API.
 ///
 /// Faults apply to every route unless --route overrides them for one route template
-/// (e.g. 'GET /api/v1/agents'). With --seed, the same requests get the same faults.
+/// (e.g. 'GET /api/v1/agents' or 'GET /api/v1/agents/{id}'). With --seed, the same requests get the same faults.
 #[derive(Debug, Parser)]
 #[command(name = "kaizen-mock", version)]
 struct Cli {
@@ -55,8 +56,8 @@ struct Cli {
     degrade: Option<std::time::Duration>,
     /// Per-route override: 'METHOD /path=key:value;key:value' with keys latency, errors, resets,
     /// malformed, stall, capacity, degrade. Repeatable.
-    #[arg(long, value_parser = route)]
-    route: Vec<(String, Faults)>,
+    #[arg(long, value_parser = Faults::parse_override)]
+    route: Vec<(RouteKind, Faults)>,
 }
 
 fn rate(s: &str) -> Result<f64, String> {
@@ -73,23 +74,6 @@ fn token_lifetime(s: &str) -> Result<std::time::Duration, String> {
         d if d.is_zero() => Err("a token lifetime must be longer than 0".into()),
         d => Ok(d),
     }
-}
-
-fn route(s: &str) -> Result<(String, Faults), String> {
-    let (r, settings) = s
-        .split_once('=')
-        .ok_or_else(|| format!("{s:?}: expected 'METHOD /path=key:value;...'"))?;
-    let r = r.trim();
-    if mock_server::domain::route_of(
-        r.split(' ').next().unwrap_or(""),
-        r.split(' ').nth(1).unwrap_or(""),
-    ) == "UNKNOWN"
-    {
-        return Err(format!(
-            "{r:?} is not a route of the API (e.g. 'GET /api/v1/agents', 'GET /api/v1/agents/{{id}}')"
-        ));
-    }
-    Ok((r.to_string(), Faults::parse_settings(settings)?))
 }
 
 fn main() -> ExitCode {

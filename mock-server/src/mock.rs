@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use crate::domain::{Api, ApiRequest, ApiResponse, Limits};
+use crate::domain::{Api, ApiRequest, ApiResponse, Limits, Route, RouteKind};
 use hdrhistogram::Histogram;
 
 use crate::faults::{Decision, Dice, FaultPlan, Outcome};
@@ -86,7 +86,7 @@ impl KaizenMock {
     }
 
     /// Admits a request: counts it in flight and decides its faults.
-    pub fn admit(&self, route: &str) -> (Decision, InFlight) {
+    pub fn admit(&self, route: RouteKind) -> (Decision, InFlight) {
         let n = self.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
         let guard = InFlight(self.in_flight.clone());
         let plan = self.faults.read().unwrap_or_else(|e| e.into_inner());
@@ -98,7 +98,7 @@ impl KaizenMock {
 
     /// The response for a request on `route` (found once, by the transport) under a decision
     /// that is not a reset.
-    pub fn respond(&self, route: &str, req: &ApiRequest<'_>, outcome: Outcome) -> ApiResponse {
+    pub fn respond(&self, route: Route<'_>, req: &ApiRequest<'_>, outcome: Outcome) -> ApiResponse {
         match outcome {
             Outcome::ServerError => crate::domain::error_500("Injected fault"),
             Outcome::Malformed => {

@@ -57,13 +57,12 @@ fn substitute_json(v: &Value, map: &HashMap<String, String>) -> Value {
 
 /// The OpenAPI path template of a concrete path.
 fn template(path: &str) -> String {
-    let route = mock_server::domain::route_of("GET", path);
-    let route = if route == "UNKNOWN" {
-        mock_server::domain::route_of("POST", path)
-    } else {
-        route
+    use mock_server::domain::Route;
+    let route = match Route::of("GET", path) {
+        Route::Unknown => Route::of("POST", path),
+        route => route,
     };
-    let t = route.split_once(' ').map_or(path, |(_, t)| t);
+    let t = route.template().split_once(' ').map_or(path, |(_, t)| t);
     t.replace("agents/{id}", "agents/{agent_id}")
         .replace("pipelines/{id}", "pipelines/{pipeline_id}")
 }

@@ -5,6 +5,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use mock_server::MockConfig;
+use mock_server::domain::RouteKind;
 use mock_server::faults::{Capacity, FaultPlan, Faults, Latency, Stall};
 use support::start;
 
@@ -225,7 +226,7 @@ async fn route_overrides_hit_only_their_route() {
     let plan = FaultPlan {
         global: Faults::default(),
         routes: vec![(
-            "GET /health".into(),
+            RouteKind::Health,
             Faults::parse_settings("errors:1").unwrap(),
         )],
     };

@@ -352,8 +352,8 @@ mod tests {
             let path = ep
                 .template
                 .replace("{id}", "0b5e3c1e-0000-4000-8000-000000000000");
-            let route = mock_server::domain::route_of(ep.method.as_str(), &path);
-            assert_eq!(route, ep.name, "{ep:?}");
+            let route = mock_server::domain::Route::of(ep.method.as_str(), &path);
+            assert_eq!(route.template(), ep.name, "{ep:?}");
         }
     }
 }

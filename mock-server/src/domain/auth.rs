@@ -9,16 +9,6 @@ use super::reply::{self, ApiResponse};
 use super::request::ApiRequest;
 use super::validate::Body;
 
-pub(super) fn handle(api: &Api, route: &str, req: &ApiRequest<'_>) -> ApiResponse {
-    match route {
-        "POST /api/v1/auth/register" => register(api, req),
-        "POST /api/v1/auth/login" => login(api, req),
-        "GET /api/v1/auth/me" => me(api, req),
-        "POST /api/v1/auth/refresh" => refresh(api, req),
-        _ => logout(api, req),
-    }
-}
-
 /// The bearer token of a request, or the 401 the real server sends.
 pub(crate) fn bearer<'a>(req: &ApiRequest<'a>) -> Result<&'a str, ApiResponse> {
     let header = req
@@ -58,7 +48,7 @@ fn issue(api: &Api, user_id: &str) -> Tokens {
     tokens
 }
 
-fn register(api: &Api, req: &ApiRequest<'_>) -> ApiResponse {
+pub(super) fn register(api: &Api, req: &ApiRequest<'_>) -> ApiResponse {
     if let Some(limited) = api.rate_limit(req, Limited::Register) {
         return limited;
     }
@@ -101,7 +91,7 @@ fn register(api: &Api, req: &ApiRequest<'_>) -> ApiResponse {
     ApiResponse::json(201, &json!({ "user": user.brief(), "tokens": tokens }))
 }
 
-fn login(api: &Api, req: &ApiRequest<'_>) -> ApiResponse {
+pub(super) fn login(api: &Api, req: &ApiRequest<'_>) -> ApiResponse {
     if let Some(limited) = api.rate_limit(req, Limited::Login) {
         return limited;
     }
@@ -140,7 +130,7 @@ fn login(api: &Api, req: &ApiRequest<'_>) -> ApiResponse {
     )
 }
 
-fn me(api: &Api, req: &ApiRequest<'_>) -> ApiResponse {
+pub(super) fn me(api: &Api, req: &ApiRequest<'_>) -> ApiResponse {
     let token = match bearer(req) {
         Ok(t) => t,
         Err(e) => return e,
@@ -152,7 +142,7 @@ fn me(api: &Api, req: &ApiRequest<'_>) -> ApiResponse {
     }
 }
 
-fn refresh(api: &Api, req: &ApiRequest<'_>) -> ApiResponse {
+pub(super) fn refresh(api: &Api, req: &ApiRequest<'_>) -> ApiResponse {
     if let Some(limited) = api.rate_limit(req, Limited::Refresh) {
         return limited;
     }
@@ -172,7 +162,7 @@ fn refresh(api: &Api, req: &ApiRequest<'_>) -> ApiResponse {
     }
 }
 
-fn logout(api: &Api, req: &ApiRequest<'_>) -> ApiResponse {
+pub(super) fn logout(api: &Api, req: &ApiRequest<'_>) -> ApiResponse {
     let token = match bearer(req) {
         Ok(t) => t,
         Err(e) => return e,

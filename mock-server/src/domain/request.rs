@@ -1,5 +1,4 @@
-//! A request as the domain sees it (no HTTP framework in it), and the route templates requests
-//! map to.
+//! A request as the domain sees it (no HTTP framework in it).
 
 use std::net::IpAddr;
 
@@ -76,55 +75,6 @@ fn decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The routes of the API, as templates: the name faults are configured by.
-/// Computed once per request (the transports pass it on), without allocating.
-pub fn route_of(method: &str, path: &str) -> &'static str {
-    // No route has more than five segments: a longer path is unknown.
-    let mut segs = [""; 6];
-    let mut n = 0;
-    for seg in path.split('/').filter(|s| !s.is_empty()) {
-        if n == segs.len() {
-            return "UNKNOWN";
-        }
-        segs[n] = seg;
-        n += 1;
-    }
-    match (method, &segs[..n]) {
-        ("GET", []) => "GET /",
-        ("GET", ["health"]) => "GET /health",
-        ("GET", ["metrics"]) => "GET /metrics",
-        ("POST", ["api", "v1", "auth", "register"]) => "POST /api/v1/auth/register",
-        ("POST", ["api", "v1", "auth", "login"]) => "POST /api/v1/auth/login",
-        ("GET", ["api", "v1", "auth", "me"]) => "GET /api/v1/auth/me",
-        ("POST", ["api", "v1", "auth", "refresh"]) => "POST /api/v1/auth/refresh",
-        ("POST", ["api", "v1", "auth", "logout"]) => "POST /api/v1/auth/logout",
-        ("GET", ["api", "v1", "workspaces"]) => "GET /api/v1/workspaces",
-        ("POST", ["api", "v1", "workspaces"]) => "POST /api/v1/workspaces",
-        ("GET", ["api", "v1", "gateways"]) => "GET /api/v1/gateways",
-        ("POST", ["api", "v1", "gateways"]) => "POST /api/v1/gateways",
-        ("GET", ["api", "v1", "agents"]) => "GET /api/v1/agents",
-        ("POST", ["api", "v1", "agents"]) => "POST /api/v1/agents",
-        ("GET", ["api", "v1", "agents", _]) => "GET /api/v1/agents/{id}",
-        ("PUT", ["api", "v1", "agents", _]) => "PUT /api/v1/agents/{id}",
-        ("DELETE", ["api", "v1", "agents", _]) => "DELETE /api/v1/agents/{id}",
-        ("GET", ["api", "v1", "pipelines"]) => "GET /api/v1/pipelines",
-        ("POST", ["api", "v1", "pipelines"]) => "POST /api/v1/pipelines",
-        ("GET", ["api", "v1", "pipelines", "patterns"]) => "GET /api/v1/pipelines/patterns",
-        ("GET", ["api", "v1", "pipelines", _]) => "GET /api/v1/pipelines/{id}",
-        ("PUT", ["api", "v1", "pipelines", _]) => "PUT /api/v1/pipelines/{id}",
-        ("DELETE", ["api", "v1", "pipelines", _]) => "DELETE /api/v1/pipelines/{id}",
-        ("GET", ["api", "v1", "deployments"]) => "GET /api/v1/deployments",
-        ("POST", ["api", "v1", "deployments"]) => "POST /api/v1/deployments",
-        ("POST", ["api", "v1", "deployments", _, "stop"]) => "POST /api/v1/deployments/{id}/stop",
-        ("DELETE", ["api", "v1", "gateways", _]) => "DELETE /api/v1/gateways/{id}",
-        ("DELETE", ["api", "v1", "workspaces", _]) => "DELETE /api/v1/workspaces/{id}",
-        ("GET", ["api", "v1", "metrics", "summary"]) => "GET /api/v1/metrics/summary",
-        ("GET", ["api", "v1", "metrics", "dashboard"]) => "GET /api/v1/metrics/dashboard",
-        ("GET", ["gateway-stub", ..]) | ("POST", ["gateway-stub", ..]) => "ANY /gateway-stub",
-        _ => "UNKNOWN",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,18 +96,5 @@ mod tests {
         assert_eq!(r.client(), "10.1.2.3");
         r.peer = Some("192.0.2.7".parse().unwrap());
         assert_eq!(r.client(), "192.0.2.7");
-    }
-
-    #[test]
-    fn ids_in_paths_map_to_templates() {
-        assert_eq!(
-            route_of("GET", "/api/v1/agents/123"),
-            "GET /api/v1/agents/{id}"
-        );
-        assert_eq!(
-            route_of("GET", "/api/v1/pipelines/patterns"),
-            "GET /api/v1/pipelines/patterns"
-        );
-        assert_eq!(route_of("GET", "/api/v1/metrics"), "UNKNOWN");
     }
 }

@@ -9,6 +9,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use crate::domain::RouteKind;
+
 /// How long a response waits before it is sent.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Latency {
@@ -195,6 +197,16 @@ impl Faults {
         errors
     }
 
+    /// Parses a route override, `METHOD /path=SETTINGS` with the route as its template (e.g.
+    /// `GET /api/v1/agents/{id}=errors:0.5`) and settings as [`Faults::parse_settings`] reads them.
+    pub fn parse_override(text: &str) -> Result<(RouteKind, Faults), String> {
+        let (route, settings) = text
+            .split_once('=')
+            .ok_or_else(|| format!("{text:?}: expected 'METHOD /path=key:value;...'"))?;
+        let route = RouteKind::from_template(route).map_err(|e| e.to_string())?;
+        Ok((route, Faults::parse_settings(settings)?))
+    }
+
     /// Parses a route override's settings: `latency:50ms;errors:0.1;resets:0.01;malformed:0.01`.
     pub fn parse_settings(text: &str) -> Result<Faults, String> {
         let mut f = Faults::default();
@@ -244,11 +256,12 @@ pub struct Decision {
     pub outcome: Outcome,
 }
 
-/// Global faults plus per-route overrides (by route template, e.g. `GET /api/v1/agents`).
+/// Global faults plus per-route overrides (by route; written as its template, e.g.
+/// `GET /api/v1/agents`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FaultPlan {
     pub global: Faults,
-    pub routes: Vec<(String, Faults)>,
+    pub routes: Vec<(RouteKind, Faults)>,
 }
 
 impl FaultPlan {
@@ -257,8 +270,8 @@ impl FaultPlan {
     }
 
     /// The faults in force for a route.
-    pub fn for_route(&self, route: &str) -> Faults {
-        match self.routes.iter().find(|(r, _)| r == route) {
+    pub fn for_route(&self, route: RouteKind) -> Faults {
+        match self.routes.iter().find(|(r, _)| *r == route) {
             Some((_, f)) => f.or(&self.global),
             None => self.global.clone(),
         }
@@ -267,7 +280,7 @@ impl FaultPlan {
     /// Decides one request's fate; `draws` are uniform in `[0, 1)`.
     pub fn decide(
         &self,
-        route: &str,
+        route: RouteKind,
         since_start: Duration,
         in_flight: usize,
         draws: [f64; 2],

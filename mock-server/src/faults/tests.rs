@@ -59,17 +59,17 @@ fn capacity_and_degradation_add_latency() {
         routes: vec![],
     };
     assert_eq!(
-        plan.decide("GET /health", Duration::ZERO, 10, [0.5, 0.5])
+        plan.decide(RouteKind::Health, Duration::ZERO, 10, [0.5, 0.5])
             .delay,
         Duration::ZERO
     );
     assert_eq!(
-        plan.decide("GET /health", Duration::ZERO, 15, [0.5, 0.5])
+        plan.decide(RouteKind::Health, Duration::ZERO, 15, [0.5, 0.5])
             .delay,
         ms(10)
     );
     assert_eq!(
-        plan.decide("GET /health", Duration::from_secs(30), 0, [0.5, 0.5])
+        plan.decide(RouteKind::Health, Duration::from_secs(30), 0, [0.5, 0.5])
             .delay,
         ms(3)
     );
@@ -84,16 +84,16 @@ fn route_overrides_fall_back_to_global() {
             ..Faults::default()
         },
         routes: vec![(
-            "GET /api/v1/agents".into(),
+            RouteKind::ListAgents,
             Faults::parse_settings("errors:0").unwrap(),
         )],
     };
-    let agents = plan.for_route("GET /api/v1/agents");
+    let agents = plan.for_route(RouteKind::ListAgents);
     assert_eq!(
         (agents.error_rate, agents.latency),
         (Some(0.0), Some(Latency::Fixed(ms(5))))
     );
-    assert_eq!(plan.for_route("GET /health").error_rate, Some(0.5));
+    assert_eq!(plan.for_route(RouteKind::Health).error_rate, Some(0.5));
 }
 
 #[test]
@@ -139,4 +139,58 @@ fn durations_parse_with_units() {
     assert_eq!(parse_duration("1.5s").unwrap(), ms(1500));
     assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
     assert!(parse_duration("5 parsecs").is_err());
+}
+
+#[test]
+fn route_overrides_parse_from_a_template_and_settings() {
+    let rows = [
+        (
+            "POST /api/v1/agents=latency:50ms",
+            RouteKind::CreateAgent,
+            Faults {
+                latency: Some(Latency::Fixed(ms(50))),
+                ..Faults::default()
+            },
+        ),
+        (
+            " GET /api/v1/agents/{id} =errors:0.5;resets:0.1",
+            RouteKind::GetAgent,
+            Faults {
+                error_rate: Some(0.5),
+                reset_rate: Some(0.1),
+                ..Faults::default()
+            },
+        ),
+        (
+            "ANY /gateway-stub=",
+            RouteKind::GatewayStub,
+            Faults::default(),
+        ),
+    ];
+    for (text, route, faults) in rows {
+        assert_eq!(Faults::parse_override(text), Ok((route, faults)), "{text}");
+    }
+}
+
+#[test]
+fn a_route_override_for_no_route_of_the_api_is_refused_naming_the_routes() {
+    for (bad, says) in [
+        (
+            "GET /api/v1/agent=errors:1",
+            "is not a route of the API; the routes are 'GET /'",
+        ),
+        (
+            "GET /api/v1/agents/123=errors:1",
+            "'GET /api/v1/agents/{id}'",
+        ),
+        ("UNKNOWN=errors:1", "\"UNKNOWN\" is not a route of the API"),
+        (
+            "GET /api/v1/agents",
+            "expected 'METHOD /path=key:value;...'",
+        ),
+        ("GET /api/v1/agents=speed:9", "unknown setting \"speed\""),
+    ] {
+        let err = Faults::parse_override(bad).unwrap_err();
+        assert!(err.contains(says), "{bad}: {err}");
+    }
 }

@@ -7,7 +7,7 @@
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::KaizenMock;
-use crate::domain::{ApiRequest, route_of};
+use crate::domain::{ApiRequest, Route};
 use crate::faults::Outcome;
 
 /// Answers every request from the mock's domain.
@@ -34,8 +34,8 @@ impl Respond for KaizenResponder {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         let method = req.method.as_str();
         let path = req.url.path();
-        let route = route_of(method, path);
-        let (decision, _in_flight) = self.mock.admit(route);
+        let route = Route::of(method, path);
+        let (decision, _in_flight) = self.mock.admit(route.kind());
         if decision.outcome == Outcome::Reset {
             return ResponseTemplate::new(502).set_delay(decision.delay);
         }

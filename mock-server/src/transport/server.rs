@@ -13,7 +13,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use crate::domain::{ApiRequest, route_of};
+use crate::domain::{ApiRequest, Route};
 use crate::faults::Outcome;
 use crate::{Error, KaizenMock};
 
@@ -71,8 +71,8 @@ async fn answer(
         .unwrap_or_default();
     let method = parts.method.as_str();
     let path = parts.uri.path();
-    let route = route_of(method, path);
-    let (decision, _in_flight) = mock.admit(route);
+    let route = Route::of(method, path);
+    let (decision, _in_flight) = mock.admit(route.kind());
     if !decision.delay.is_zero() {
         tokio::time::sleep(decision.delay).await;
     }
