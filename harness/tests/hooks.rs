@@ -1,5 +1,5 @@
 //! Setup and teardown hooks: setup's value reaches every VU typed, VU state is private per VU
-//! and per type, and a failing setup stops the test before any load.
+//! and per type, and a failing or panicking setup ends the test before any load.
 
 use std::sync::{Arc, Mutex};
 
@@ -88,15 +88,47 @@ async fn a_failing_setup_stops_the_test_before_load() {
         .expect(0)
         .mount(&server)
         .await;
-    let err = quiet("setup-fails")
+    let report = quiet("setup-fails")
         .base_url(server.uri())
         .setup(|_vu| Box::pin(async move { Err::<(), BoxError>("no test user".into()) }))
         .scenario(Scenario::new("s", SharedIterations::new(1, 5), ping))
+        .threshold("http_req_duration", "p(95)<100")
         .run()
         .await
-        .unwrap_err();
-    assert!(err.to_string().contains("setup failed: no test user"));
+        .unwrap();
+    let end = report.ended_early.as_ref().expect("the run ended early");
+    assert_eq!(end.phase, harness::run::Phase::Setup);
+    assert_eq!(end.reason, "setup failed: no test user");
+    assert!(!report.passed());
+    assert!(
+        report.thresholds.is_empty(),
+        "no load, no threshold judged: {:?}",
+        report.thresholds
+    );
+    assert_eq!(report.scenarios[0].iterations, 0);
     server.verify().await;
+}
+
+#[tokio::test]
+async fn a_panicking_setup_ends_the_run_in_setup_with_its_message() {
+    let report = quiet("setup-panics")
+        .setup(|_vu| {
+            Box::pin(async move {
+                let users: Vec<u32> = Vec::new();
+                assert!(!users.is_empty(), "fixture bug: no users");
+                Ok(())
+            })
+        })
+        .scenario(Scenario::new("s", SharedIterations::new(1, 5), |_vu| {
+            Box::pin(async move { Ok(()) })
+        }))
+        .run()
+        .await
+        .unwrap();
+    let end = report.ended_early.as_ref().expect("the run ended early");
+    assert_eq!(end.phase, harness::run::Phase::Setup);
+    assert_eq!(end.reason, "setup failed: panicked: fixture bug: no users");
+    assert_eq!(report.exit_code(), 107);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

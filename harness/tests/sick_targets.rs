@@ -196,7 +196,7 @@ async fn a_body_over_the_limit_fails_as_body_too_large_without_being_held() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unreachable_target_is_refused_by_preflight_before_any_load() {
+async fn an_unreachable_target_ends_the_run_in_preflight_before_any_load() {
     // A port that was just free: nothing listens on it.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -205,7 +205,7 @@ async fn an_unreachable_target_is_refused_by_preflight_before_any_load() {
         .port();
     let setup_ran = Arc::new(AtomicU64::new(0));
     let s = setup_ran.clone();
-    let err = quiet("unreachable")
+    let report = quiet("unreachable")
         .base_url(format!("http://127.0.0.1:{port}"))
         .preflight("/health", secs(2))
         .setup(move |_vu| {
@@ -217,21 +217,30 @@ async fn an_unreachable_target_is_refused_by_preflight_before_any_load() {
         .scenario(Scenario::new("s", SharedIterations::new(1, 1), health))
         .run()
         .await
-        .unwrap_err();
-    let text = err.to_string();
+        .unwrap();
+    let end = report.ended_early.as_ref().expect("the run ended early");
+    assert_eq!(end.phase, harness::run::Phase::Preflight);
+    let text = &end.reason;
     assert!(
         text.starts_with("target unreachable: GET http://127.0.0.1:"),
         "{text}"
     );
     assert!(text.contains("connect"), "{text}");
     assert_eq!(setup_ran.load(Ordering::SeqCst), 0, "setup must not run");
+    assert!(!report.passed());
+    assert_eq!(report.exit_code(), 107);
+    assert_eq!(
+        report.count("http_reqs"),
+        0.0,
+        "the preflight is not recorded"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_setup_that_hangs_times_out_and_no_load_runs() {
     let url = serve(Mode::HangEvery(u64::MAX)).await;
     let started = Instant::now();
-    let err = quiet("slow-setup")
+    let report = quiet("slow-setup")
         .base_url(url)
         .setup_timeout(millis(300))
         .setup(|_vu| {
@@ -243,12 +252,12 @@ async fn a_setup_that_hangs_times_out_and_no_load_runs() {
         .scenario(Scenario::new("s", SharedIterations::new(1, 1), health))
         .run()
         .await
-        .unwrap_err();
+        .unwrap();
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert!(
-        err.to_string().contains("did not finish within 300ms"),
-        "{err}"
-    );
+    let end = report.ended_early.as_ref().expect("the run ended early");
+    assert_eq!(end.phase, harness::run::Phase::Setup);
+    assert_eq!(end.reason, "setup failed: did not finish within 300ms");
+    assert_eq!(report.count("iterations"), 0.0, "no load ran");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,10 @@
 //! Runs one suite as a program, for a terminal or a CI step that is not `cargo test`:
 //! `cargo run -p loadtests --example run_suite --features smoke -- smoke`. The settings are the
 //! suites' (`LOADTEST_ENV`, `BASE_URL`, `LOADTEST_TIME_SCALE`, `LOADTEST_REPORT_DIR`, ...); the
-//! exit status is 0 when the run passed, 1 when it failed, 2 on bad input, 130 after Ctrl-C.
+//! exit status is k6's, from the report ([`harness::Report::exit_code`]): 0 passed, 99 failed,
+//! 104 configuration refused, 105 stopped by an `abort_on_fail` threshold, 107 target
+//! unreachable, setup failed or a scenario panicked, 130 after Ctrl-C; 2 on a bad argument or
+//! when the reports could not be written.
 
 use std::process::ExitCode;
 
@@ -16,8 +19,13 @@ async fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     match loadtests::run(suite).await {
-        Ok(run) if run.report.passed() => ExitCode::SUCCESS,
-        Ok(_) => ExitCode::from(1),
+        Ok(run) => {
+            if let Some(end) = &run.report.ended_early {
+                eprintln!("{end}");
+            }
+            let code = run.report.exit_code();
+            ExitCode::from(u8::try_from(code).unwrap_or(1))
+        }
         Err(e) => {
             eprintln!("{e}");
             ExitCode::from(2)

@@ -2,7 +2,8 @@
 //! folder — `reports/<env>/<suite>-<UTC timestamp>/` under the workspace root by default, or
 //! `$LOADTEST_REPORT_DIR/<suite>/` — holding `summary.json`, `report.html`, `junit.xml`,
 //! `summary.md` and `timeseries.ndjson` (streamed during the run). Each file is written whole
-//! (a temporary file, then a rename), so a reader never sees half a report.
+//! (a temporary file, then a rename), so a reader never sees half a report; a run that ended
+//! early — even one refused before it started — gets the same five files.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -80,6 +81,12 @@ pub fn write_all(folder: &Path, report: &Report, info: &RunInfo) -> Result<(), E
             .map_err(|e| failed(&step, e))?;
     }
     Ok(())
+}
+
+/// An empty `timeseries.ndjson`, for a run refused before its time series was opened: no
+/// second was measured (and a previous run's series in a reused folder must not stand in).
+pub(crate) fn write_empty_series(folder: &Path) -> Result<(), Error> {
+    write_whole(&folder.join("timeseries.ndjson"), b"")
 }
 
 fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), Error> {

@@ -32,6 +32,8 @@ pub struct RunOptions {
     pub report_dir: Option<std::path::PathBuf>,
     /// Overrides the environment's `distinct_forwarded_for` (one client address per iteration).
     pub distinct_forwarded_for: Option<bool>,
+    /// Overrides how long setup may take (10 minutes; not time-scaled).
+    pub setup_timeout: Option<Duration>,
 }
 
 /// A finished suite run: the report, and the embedded mock (to inspect its store) if one ran.
@@ -118,17 +120,97 @@ pub async fn run(suite: Suite) -> Result<SuiteRun, Error> {
     run_with(suite, RunOptions::default()).await
 }
 
+/// Runs a suite with `options`. Whatever ends the run — its configuration refused, the target
+/// unreachable, setup failed, a signal — its folder gets every report file, and the
+/// [`SuiteRun`]'s report says where and why it ended ([`Report::ended_early`]). `Err` only when
+/// the reports cannot be written (the folder cannot be made, a file cannot be written).
 pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Error> {
-    let config = Config::load()?;
     let env_name = std::env::var("LOADTEST_ENV")
         .ok()
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| DEFAULT_ENV.into());
-    let env = config.environment(&env_name)?.clone();
+    let report_base = options.report_dir.clone().or_else(|| {
+        std::env::var_os("LOADTEST_REPORT_DIR")
+            .filter(|v| !v.is_empty())
+            .map(Into::into)
+    });
+    // The folder first: a folder that cannot be made fails before anything else, and every
+    // refusal after this leaves its report in it.
+    let folder = reports::run_folder(report_base, suite, &env_name)?;
+    let info = RunInfo {
+        suite: Some(suite.name().to_string()),
+        environment: Some(env_name.clone()),
+        git_commit: reports::git_commit(),
+    };
+    let name = format!("kaizen {suite} ({env_name})");
+    let time_scale = options.time_scale;
+    let (test, mock) = match prepare(suite, &env_name, options, &folder, &name) {
+        Ok(prepared) => prepared,
+        Err(e) => return refused(&folder, &info, &name, time_scale, &e),
+    };
+    // The suites' runner is the edge: progress, signals and the summary are its to show.
+    let mut report = match Console::from_env().run(test).await {
+        Ok(report) => report,
+        Err(e) => return refused(&folder, &info, &name, time_scale, &e.into()),
+    };
+    if let Some(m) = &mock {
+        // The report's verdict is the test's: litter the embedded mock still holds fails it.
+        let litter = litter(m);
+        if !litter.is_empty() {
+            report.problems.push(format!(
+                "left {} live objects behind: {}",
+                litter.len(),
+                litter.join(", ")
+            ));
+        }
+    }
+    if let Some(m) = &mock {
+        // Written straight to stdout, like the summary, so `cargo test` shows it.
+        use std::io::Write;
+        let t = m.mock().service_time();
+        let _ = writeln!(
+            std::io::stdout(),
+            "  mock: {} requests, its own time per request p50={}µs p99={}µs max={}µs\n",
+            t.count,
+            t.p50_us,
+            t.p99_us,
+            t.max_us
+        );
+    }
+    let writing = std::time::Instant::now();
+    reports::write_all(&folder, &report, &info)?;
+    {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stdout(),
+            "  reports: {} (written in {} ms)\n",
+            folder.display(),
+            writing.elapsed().as_millis()
+        );
+    }
+    if report.interrupted() {
+        // Everything is written: now the process may end as an interrupted one does.
+        std::process::exit(harness::console::INTERRUPTED_EXIT_CODE);
+    }
+    Ok(SuiteRun { report, mock })
+}
+
+/// Everything a run needs before it starts: the environment, the target (the embedded mock
+/// started unless a server is named), the test with its thresholds. `Err` is a refusal: the
+/// run ends in [`Phase::Config`](harness::run::Phase::Config).
+fn prepare(
+    suite: Suite,
+    env_name: &str,
+    options: RunOptions,
+    folder: &std::path::Path,
+    name: &str,
+) -> Result<(Test<fixture::Fixture>, Option<RunningMock>), Error> {
+    let config = Config::load()?;
+    let env = config.environment(env_name)?.clone();
     let allowed = std::env::var("LOADTEST_ALLOW_PRODUCTION").is_ok_and(|v| v == "1");
-    production_guard(&env_name, suite, allowed)?;
+    production_guard(env_name, suite, allowed)?;
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let url_var = env_var(&env_name, "URL");
+    let url_var = env_var(env_name, "URL");
     let base_url = options
         .base_url
         .clone()
@@ -153,22 +235,16 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
         None
     };
     let base_url = mock.as_ref().map_or(base_url, RunningMock::url);
-    let report_base = options.report_dir.clone().or_else(|| {
-        std::env::var_os("LOADTEST_REPORT_DIR")
-            .filter(|v| !v.is_empty())
-            .map(Into::into)
-    });
-    let folder = reports::run_folder(report_base, suite, &env_name)?;
     let users = suite.test_users();
     let xff = options
         .distinct_forwarded_for
         .unwrap_or(env.distinct_forwarded_for);
 
-    let mut test = Test::new(format!("kaizen {suite} ({env_name})"))
+    let mut test = Test::new(name)
         .base_url(base_url)
         .preflight("/health", PREFLIGHT)
         .time_series(folder.join("timeseries.ndjson"))
-        .setup_timeout(HOOK_TIMEOUT)
+        .setup_timeout(options.setup_timeout.unwrap_or(HOOK_TIMEOUT))
         .teardown_timeout(HOOK_TIMEOUT)
         .metric(metric::LOGIN_DURATION, MetricKind::Trend)
         .metric(metric::LOGOUT_DURATION, MetricKind::Trend)
@@ -182,7 +258,7 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
         .setup(move |vu| Box::pin(fixture::setup(vu, users, xff)))
         .teardown(|vu, f| Box::pin(teardown::teardown(vu, f)))
         .scenario(suite.scenario());
-    for t in config.thresholds(suite.name(), &env_name) {
+    for t in config.thresholds(suite.name(), env_name) {
         let th = Threshold::new(t.expression);
         let th = if t.allow_no_data {
             th.allow_no_data()
@@ -209,7 +285,7 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
     if let Some(scale) = options.time_scale {
         test = test.time_scale(scale);
     }
-    let ca_var = env_var(&env_name, "CA_FILE");
+    let ca_var = env_var(env_name, "CA_FILE");
     let ca = var("LOADTEST_CA_FILE")
         .map(|p| ("LOADTEST_CA_FILE", p))
         .or_else(|| var(&ca_var).map(|p| (ca_var.as_str(), p)));
@@ -236,51 +312,28 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
         );
         test = plan.into_test();
     }
-    // The suites' runner is the edge: progress, signals and the summary are its to show.
-    let mut report = Console::from_env().run(test).await?;
-    if let Some(m) = &mock {
-        // The report's verdict is the test's: litter the embedded mock still holds fails it.
-        let litter = litter(m);
-        if !litter.is_empty() {
-            report.problems.push(format!(
-                "left {} live objects behind: {}",
-                litter.len(),
-                litter.join(", ")
-            ));
-        }
+    Ok((test, mock))
+}
+
+/// A run refused before it started: its report (that sentence, no metric) written whole into
+/// the folder, and shown as a run's summary is.
+fn refused(
+    folder: &std::path::Path,
+    info: &RunInfo,
+    name: &str,
+    time_scale: Option<f64>,
+    why: &Error,
+) -> Result<SuiteRun, Error> {
+    use std::io::Write;
+    let mut report = Report::ended_before_run(name, harness::run::Phase::Config, &why.to_string());
+    let scale = time_scale.or_else(|| harness::settings::time_scale_from_env().ok());
+    if let Some(scale) = scale.filter(|s| s.is_finite() && *s > 0.0) {
+        report.time_scale = scale;
     }
-    if let Some(m) = &mock {
-        // Written straight to stdout, like the summary, so `cargo test` shows it.
-        use std::io::Write;
-        let t = m.mock().service_time();
-        let _ = writeln!(
-            std::io::stdout(),
-            "  mock: {} requests, its own time per request p50={}µs p99={}µs max={}µs\n",
-            t.count,
-            t.p50_us,
-            t.p99_us,
-            t.max_us
-        );
-    }
-    let info = RunInfo {
-        suite: Some(suite.name().to_string()),
-        environment: Some(env_name.clone()),
-        git_commit: reports::git_commit(),
-    };
-    let writing = std::time::Instant::now();
-    reports::write_all(&folder, &report, &info)?;
-    {
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stdout(),
-            "  reports: {} (written in {} ms)\n",
-            folder.display(),
-            writing.elapsed().as_millis()
-        );
-    }
-    if report.interrupted() {
-        // Everything is written: now the process may end as an interrupted one does.
-        std::process::exit(harness::console::INTERRUPTED_EXIT_CODE);
-    }
-    Ok(SuiteRun { report, mock })
+    reports::write_empty_series(folder)?;
+    reports::write_all(folder, &report, info)?;
+    let mut out = std::io::stdout().lock();
+    let _ = report.write_summary(&mut out);
+    let _ = writeln!(out, "  reports: {}\n", folder.display());
+    Ok(SuiteRun { report, mock: None })
 }

@@ -243,10 +243,11 @@ async fn setup_against(server: &wiremock::MockServer) -> (Result<(), String>, Du
         }))
         .run()
         .await;
-    (
-        result.map(|_| ()).map_err(|e| e.to_string()),
-        started.elapsed(),
-    )
+    // A failed setup ends the run early: its report says why.
+    let result = result
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.ended_early.map_or(Ok(()), |end| Err(end.to_string())));
+    (result, started.elapsed())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -81,12 +81,15 @@ fn a_heavy_suite_against_production_is_refused_before_any_load_on_the_plain_path
         .env_remove("LOADTEST_ALLOW_PRODUCTION")
         .env(
             "LOADTEST_REPORT_DIR",
-            std::env::temp_dir().join("guard-unused"),
+            std::env::temp_dir().join(format!("guard-{}", std::process::id())),
         )
         .output()
         .expect("cargo test builds the example");
+    let _ =
+        std::fs::remove_dir_all(std::env::temp_dir().join(format!("guard-{}", std::process::id())));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(out.status.code(), Some(104), "k6's InvalidConfig: {stderr}");
+    assert!(stderr.starts_with("ended in config: "), "{stderr}");
     assert!(
         stderr.contains("puts production under heavy load"),
         "{stderr}"

@@ -78,7 +78,12 @@ fn summary_json_is_valid_against_its_published_schema() {
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
-    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["schema_version"], 2);
+    assert_eq!(
+        doc["ended_early"],
+        Value::Null,
+        "a whole run did not end early"
+    );
     assert_eq!(doc["passed"], run().1);
     assert_eq!(doc["run"]["suite"], "smoke");
     assert_eq!(doc["run"]["environment"], "mock");

@@ -1,6 +1,6 @@
 //! The runner never loses a result and never runs on bad input: a report that cannot be written
-//! fails the run with its path, and an unreachable target is refused in one sentence before any
-//! load.
+//! fails the run with its path, and an unreachable target or a placeholder URL ends the run in one
+//! sentence before any load (with its report: see `early_end.rs`).
 
 use loadtests::{RunOptions, Suite};
 
@@ -56,24 +56,35 @@ async fn a_report_is_written_whole_into_the_folder() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A folder of its own under the temporary directory, emptied.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unreachable_target_is_refused_in_one_sentence_before_any_load() {
+async fn an_unreachable_target_ends_the_run_in_one_sentence_before_any_load() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let err = loadtests::run_with(
+    let dir = scratch("unreachable-sentence");
+    let run = loadtests::run_with(
         Suite::Smoke,
         RunOptions {
             base_url: Some(format!("http://127.0.0.1:{port}")),
+            report_dir: Some(dir.clone()),
             ..options()
         },
     )
     .await
-    .err()
-    .expect("nothing listens there");
-    let text = err.to_string();
+    .unwrap_or_else(|e| panic!("{e}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let end = run.report.ended_early.expect("nothing listens there");
+    assert_eq!(end.phase, harness::run::Phase::Preflight);
+    let text = end.reason;
     assert!(
         text.starts_with(&format!(
             "target unreachable: GET http://127.0.0.1:{port}/health"
@@ -103,17 +114,24 @@ fn heavy_suites_are_refused_against_production_without_consent_and_light_ones_ar
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_placeholder_url_is_refused_naming_the_variable_to_set() {
-    let err = loadtests::run_with(
+    let dir = scratch("placeholder-sentence");
+    let run = loadtests::run_with(
         Suite::Smoke,
         RunOptions {
             base_url: Some("https://staging.kaizen.invalid".into()),
+            report_dir: Some(dir.clone()),
             ..options()
         },
     )
     .await
-    .err()
-    .expect("a placeholder host is no target");
-    let text = err.to_string();
+    .unwrap_or_else(|e| panic!("{e}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let end = run
+        .report
+        .ended_early
+        .expect("a placeholder host is no target");
+    assert_eq!(end.phase, harness::run::Phase::Config);
+    let text = end.reason;
     assert!(text.contains("placeholder URL"), "{text}");
     assert!(text.contains("KAIZEN_MOCK_URL (or BASE_URL)"), "{text}");
     assert_eq!(

@@ -1,6 +1,7 @@
 //! The table of a multi-suite run: one row per suite, read from its `summary.json` — verdict,
 //! requests, error rate, p95, p99, analysis, folder — printed and written as `index.md` and
-//! `index.html` beside the suites' folders.
+//! `index.html` beside the suites' folders. A run that ended early shows where and why as its
+//! verdict (`ENDED IN SETUP: setup failed: …`).
 
 use std::path::{Path, PathBuf};
 
@@ -29,7 +30,12 @@ pub struct ReportFacts {
     pub p95: Option<f64>,
     pub p99: Option<f64>,
     pub analysis: Option<String>,
+    /// Where and why the run ended early (`summary.json`'s `ended_early`): phase and sentence.
+    pub ended_early: Option<(String, String)>,
 }
+
+/// How much of an early end's sentence the table shows.
+const SENTENCE_CHARS: usize = 100;
 
 impl ReportFacts {
     pub fn from_summary(v: &Value) -> ReportFacts {
@@ -48,6 +54,10 @@ impl ReportFacts {
                     "✗"
                 };
                 format!("{mark} {}", a["summary"].as_str().unwrap_or(""))
+            }),
+            ended_early: v["ended_early"]["phase"].as_str().map(|phase| {
+                let reason = v["ended_early"]["reason"].as_str().unwrap_or("");
+                (phase.to_string(), reason.to_string())
             }),
         }
     }
@@ -89,7 +99,17 @@ impl Row {
                 .is_none_or(|c| c.level != crate::baseline::Level::Critical)
     }
 
-    pub fn verdict(&self) -> &'static str {
+    pub fn verdict(&self) -> String {
+        match &self.report {
+            Some(ReportFacts {
+                ended_early: Some((phase, reason)),
+                ..
+            }) => format!("ENDED IN {}: {}", phase.to_uppercase(), shorten(reason)),
+            _ => self.plain_verdict().to_string(),
+        }
+    }
+
+    fn plain_verdict(&self) -> &'static str {
         match &self.report {
             None => "NO REPORT",
             Some(r) if r.invalid => "INVALID",
@@ -111,7 +131,7 @@ impl Row {
         let r = self.report.as_ref();
         [
             self.suite.clone(),
-            self.verdict().to_string(),
+            self.verdict(),
             r.map_or("—".into(), |r| format!("{:.0}", r.requests)),
             r.map_or("—".into(), |r| format!("{:.2} %", r.error_rate * 100.0)),
             ms(r.and_then(|r| r.p95)),
@@ -188,6 +208,20 @@ pub fn write_index(dir: &Path, env: &str, rows: &[Row]) -> Result<String> {
     Ok(head + &text)
 }
 
+/// The sentence on one line, cut at a word near [`SENTENCE_CHARS`] with an ellipsis.
+fn shorten(s: &str) -> String {
+    let one_line = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= SENTENCE_CHARS {
+        return one_line;
+    }
+    let cut: String = one_line.chars().take(SENTENCE_CHARS).collect();
+    let cut = match cut.rfind(' ') {
+        Some(i) if i > SENTENCE_CHARS / 2 => &cut[..i],
+        _ => &cut[..],
+    };
+    format!("{}…", cut.trim_end_matches([',', ':', ';']))
+}
+
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -226,7 +260,7 @@ mod tests {
                 row(true, true, false).verdict(),
                 row(true, true, false).passed()
             ),
-            ("passed", true)
+            ("passed".into(), true)
         );
         assert_eq!(row(false, true, false).verdict(), "FAILED (test)");
         assert!(!row(false, true, false).passed());
@@ -239,18 +273,57 @@ mod tests {
         };
         assert_eq!(
             (regressed.verdict(), regressed.passed()),
-            ("REGRESSED", false)
+            ("REGRESSED".into(), false)
         );
         let warned = Row {
             baseline: Some(crate::baseline::compare(130.0, 100.0, 0.0, 0.0)),
             ..row(true, true, false)
         };
-        assert_eq!((warned.verdict(), warned.passed()), ("passed", true));
+        assert_eq!((warned.verdict(), warned.passed()), ("passed".into(), true));
         let missing = Row {
             report: None,
             ..row(true, true, false)
         };
-        assert_eq!((missing.verdict(), missing.passed()), ("NO REPORT", false));
+        assert_eq!(
+            (missing.verdict(), missing.passed()),
+            ("NO REPORT".into(), false)
+        );
+    }
+
+    #[test]
+    fn a_run_that_ended_early_shows_its_phase_and_sentence_instead_of_no_report() {
+        let long = format!(
+            "setup failed: creating the workspace of test user 1: failed 3 times (retried \
+             after 1 s, then 2 s): POST /api/v1/workspaces: status 500 {}",
+            "x ".repeat(200)
+        );
+        let mut doc = summary(false, false);
+        doc["ended_early"] = serde_json::json!({"phase": "setup", "reason": long});
+        let row = Row {
+            suite: "smoke".into(),
+            test_passed: false,
+            report: Some(ReportFacts::from_summary(&doc)),
+            folder: PathBuf::from("/r/smoke"),
+            baseline: None,
+        };
+        let verdict = row.verdict();
+        assert!(
+            verdict.starts_with("ENDED IN SETUP: setup failed: creating the workspace"),
+            "{verdict}"
+        );
+        assert!(verdict.ends_with('…'), "{verdict}");
+        assert!(
+            verdict.chars().count() <= "ENDED IN SETUP: ".len() + 101,
+            "{verdict}"
+        );
+        assert!(!row.passed());
+        let short = serde_json::json!({"phase": "config", "reason": "configuration: bad"});
+        doc["ended_early"] = short;
+        let row = Row {
+            report: Some(ReportFacts::from_summary(&doc)),
+            ..row
+        };
+        assert_eq!(row.verdict(), "ENDED IN CONFIG: configuration: bad");
     }
 
     #[test]

@@ -22,8 +22,9 @@ use std::net::SocketAddr;
 use crate::export::PrometheusExporter;
 use crate::{Error, Report, Test, settings};
 
-/// The exit status after Ctrl-C or SIGTERM, as a shell reports a process killed by SIGINT.
-pub const INTERRUPTED_EXIT_CODE: i32 = 130;
+/// The exit status after Ctrl-C or SIGTERM, as a shell reports a process killed by SIGINT
+/// (every other status: [`Report::exit_code`]).
+pub const INTERRUPTED_EXIT_CODE: i32 = crate::run::exit_code::INTERRUPTED;
 
 /// What the edge does around a run.
 #[derive(Debug, Clone, Copy)]
@@ -71,7 +72,9 @@ impl Console {
         self
     }
 
-    /// Runs the test with progress, signal handling and the summary, and returns its report.
+    /// Runs the test with progress, signal handling and the summary, and returns its report —
+    /// also one that ended early (see [`Report::ended_early`]). `Err` when the test was refused
+    /// before any request: its configuration, the Prometheus address, the HTTP client.
     pub async fn run<D: Send + Sync + 'static>(&self, test: Test<D>) -> Result<Report, Error> {
         let listen = match self.prometheus {
             Some(addr) => Some(addr),

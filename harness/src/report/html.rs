@@ -49,6 +49,14 @@ pub(super) fn write_html(r: &Report, out: &mut impl Write) -> io::Result<()> {
         number(r.count(names::HTTP_REQS)),
         r.value(names::HTTP_REQ_FAILED, "rate").unwrap_or(0.0) * 100.0
     );
+    if let Some(e) = &r.ended_early {
+        let _ = write!(
+            h,
+            "<p id=\"ended-early\"><b>Ended in {}:</b> {}</p>",
+            e.phase,
+            esc(&e.reason)
+        );
+    }
     let mut notes: Vec<String> = r.invalid.iter().map(|w| format!("INVALID: {w}")).collect();
     notes.extend(r.problems.iter().map(|p| format!("Failed: {p}")));
     if let Some(a) = &r.aborted {

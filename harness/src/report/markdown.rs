@@ -15,6 +15,9 @@ pub(super) fn write_markdown(r: &Report, out: &mut impl Write) -> io::Result<()>
         "❌ FAILED"
     };
     writeln!(out, "## {verdict} — {}\n", cell(&r.name))?;
+    if let Some(e) = &r.ended_early {
+        writeln!(out, "**Ended in {}**: {}\n", e.phase, cell(&e.reason))?;
+    }
     let requests = r.count("http_reqs");
     let failed = r.value("http_req_failed", "rate").unwrap_or(0.0);
     let target = r.target.as_deref().unwrap_or("no base URL");

@@ -15,11 +15,15 @@ use crate::Report;
 
 impl Report {
     /// Fails the calling test with a readable table when a threshold failed, the run was
-    /// stopped early or it had a problem (a scenario that completed nothing, a failed teardown).
+    /// stopped early or it had a problem (a scenario that completed nothing, a failed teardown);
+    /// with one sentence when it ended early (`<name>: ended in setup: setup failed: …`).
     #[track_caller]
     pub fn assert_thresholds(&self) {
         if self.passed() {
             return;
+        }
+        if let Some(e) = &self.ended_early {
+            panic!("{}: {e}", self.name);
         }
         let mut out = Vec::new();
         let _ = text::write_threshold_table(self, &mut out);

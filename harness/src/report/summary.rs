@@ -14,11 +14,11 @@ use super::time::rfc3339;
 use crate::Report;
 use crate::analysis::Finding;
 use crate::metrics::{Aggregation, MetricKind, Series, Sink, Unit, unit_of};
-use crate::run::{CheckResult, EndpointRow, ScenarioInfo};
+use crate::run::{CheckResult, EarlyEnd, EndpointRow, ScenarioInfo};
 use crate::threshold::{AbortReason, ThresholdResult, Verdict, WindowRef};
 
 /// The version of `summary.json`'s shape. Raised on any change a reader must know about.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The tags whose values get sub-metrics of their own in the summary.
 pub const SUB_METRIC_TAGS: [&str; 2] = ["name", "status"];
@@ -38,6 +38,8 @@ pub struct Summary<'a> {
     /// The verdict: every threshold passed, the run was not stopped and it had no problem.
     pub passed: bool,
     pub aborted: Option<&'a AbortReason>,
+    /// Where and why the run ended before its plan did (schema version 2), or null.
+    pub ended_early: Option<&'a EarlyEnd>,
     /// Why the run is INVALID (the generator fell behind), or null.
     pub invalid: Option<&'a str>,
     pub problems: &'a [String],
@@ -156,6 +158,7 @@ pub(super) fn summary<'a>(r: &'a Report, info: &'a RunInfo) -> Summary<'a> {
         },
         passed: r.passed(),
         aborted: r.aborted.as_ref(),
+        ended_early: r.ended_early.as_ref(),
         invalid: r.invalid.as_deref(),
         problems: &r.problems,
         warnings: r.store.warnings(),

@@ -42,6 +42,10 @@ pub(super) fn write_summary(r: &Report, out: &mut impl Write) -> io::Result<()> 
             s.iterations,
         )?;
     }
+    if let Some(e) = &r.ended_early {
+        let phase = e.phase.as_str().to_uppercase();
+        writeln!(out, "    ENDED IN {phase}: {}", e.reason)?;
+    }
     match &r.aborted {
         Some(a @ AbortReason::Threshold { .. }) => writeln!(out, "    ABORTED: {a}")?,
         Some(AbortReason::Signal { signal }) => writeln!(out, "    INTERRUPTED by {signal}")?,

@@ -4,9 +4,11 @@
 //! or exits: that is the edge's work ([`crate::console`]).
 //!
 //! Files: `plan.rs` (validation), `orchestrate.rs` (the run), `collector.rs` (the task that
-//! owns the metric store), `stop.rs` (stopping a run from outside), `report.rs` (the result).
+//! owns the metric store), `stop.rs` (stopping a run from outside), `report.rs` (the result),
+//! `early_end.rs` (where and why a run ended early, and the exit status of a report).
 
 mod collector;
+mod early_end;
 mod observer;
 mod orchestrate;
 mod plan;
@@ -15,6 +17,7 @@ mod series_out;
 mod stop;
 mod validity;
 
+pub use early_end::{EarlyEnd, Phase, exit_code};
 pub use observer::Observer;
 pub use orchestrate::Planned;
 pub use plan::Plan;
@@ -127,8 +130,8 @@ impl Test<()> {
     }
 
     /// Runs once before the load; its value is handed, typed, to every scenario made with
-    /// [`Scenario::with_data`] and to the teardown hook. An error stops the test before
-    /// any load. Give it before [`Test::teardown`].
+    /// [`Scenario::with_data`] and to the teardown hook. An error (or a panic) ends the test
+    /// before any load, in [`Phase::Setup`]. Give it before [`Test::teardown`].
     pub fn setup<T, F>(self, f: F) -> Test<T>
     where
         T: Send + Sync + 'static,
@@ -296,8 +299,9 @@ impl<D: Send + Sync + 'static> Test<D> {
     }
 
     /// Before setup and before any VU starts, `GET path` (relative to the base URL) must answer
-    /// with a 2xx or 3xx status within `within`; otherwise the run returns
-    /// [`Error::Unreachable`] and sends no load. Not recorded in the metrics.
+    /// with a 2xx or 3xx status within `within`; otherwise the run sends no load and its report
+    /// ends early in [`Phase::Preflight`] with [`Error::Unreachable`]'s sentence. Not recorded
+    /// in the metrics.
     pub fn preflight(mut self, path: impl Into<String>, within: Duration) -> Self {
         self.preflight = Some((path.into(), within));
         self
@@ -342,7 +346,8 @@ impl<D: Send + Sync + 'static> Test<D> {
     }
 
     /// Runs the test. Configuration errors come back before any request is sent; everything
-    /// that happens under load (failed requests, failed thresholds) is in the [`Report`].
+    /// after — an unreachable target, a failed setup, failed requests and thresholds, a
+    /// panicking scenario — is in the [`Report`].
     pub async fn run(self) -> Result<Report, Error> {
         self.plan()?.run().await
     }

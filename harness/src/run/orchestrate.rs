@@ -1,6 +1,8 @@
-//! The run itself: setup → scenarios → teardown → verdicts → [`Report`]. Setup and teardown are
-//! bounded in time and stop with the run; scenarios end at their plan, at a graceful stop or at
-//! once; the collector's store becomes the report.
+//! The run itself: preflight → setup → scenarios → teardown → verdicts → [`Report`]. Setup and
+//! teardown are bounded in time and stop with the run; scenarios end at their plan, at a graceful
+//! stop or at once; the collector's store becomes the report. A run that ends early — the target
+//! unreachable, setup failed, a scenario panicked — still returns its report, with the metrics
+//! gathered so far and an [`EarlyEnd`] saying where and why.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +12,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::collector::Collector;
+use super::early_end::{EarlyEnd, Phase};
 use super::report::{Report, ScenarioInfo};
 use super::series_out::SeriesOut;
 use super::{Plan, SetupFn, Stop, TeardownFn, Test};
@@ -32,6 +35,35 @@ enum HookEnd<T> {
     Done(Result<T, String>),
     TimedOut(Duration),
     Stopped,
+    /// It panicked, with this message.
+    Panicked(String),
+}
+
+impl<T> HookEnd<T> {
+    /// Why the hook did not succeed, as the end of a sentence; `Ok` with its value if it did.
+    fn into_result(self, stop: &Stop) -> Result<T, String> {
+        match self {
+            HookEnd::Done(r) => r,
+            HookEnd::TimedOut(t) => Err(format!("did not finish within {t:?}")),
+            HookEnd::Stopped => Err(match stop.reason() {
+                Some(why) => format!("{why} before it finished"),
+                None => "stopped before it finished".into(),
+            }),
+            HookEnd::Panicked(m) => Err(format!("panicked: {m}")),
+        }
+    }
+}
+
+/// The message a panic carries (`panic!("…")`'s text), redacted.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    let text = if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic without a message".to_string()
+    };
+    crate::redact::redact(&text)
 }
 
 /// Runs a hook on its own VU, bounded by `limit` and by `stop`.
@@ -42,10 +74,14 @@ async fn hook<T>(
     stop: &CancellationToken,
     f: impl for<'a> FnOnce(&'a mut Vu) -> futures::future::BoxFuture<'a, Result<T, crate::BoxError>>,
 ) -> HookEnd<T> {
+    use futures::FutureExt;
     let mut vu = Vu::hook(shared, phase);
+    // A panicking hook ends the run like a failing one, with its report, not the process.
+    let guarded = std::panic::AssertUnwindSafe(f(&mut vu)).catch_unwind();
     let end = tokio::select! {
-        r = tokio::time::timeout(limit, f(&mut vu)) => match r {
-            Ok(r) => HookEnd::Done(r.map_err(|e| crate::redact::redact(&e.to_string()))),
+        r = tokio::time::timeout(limit, guarded) => match r {
+            Ok(Ok(r)) => HookEnd::Done(r.map_err(|e| crate::redact::redact(&e.to_string()))),
+            Ok(Err(payload)) => HookEnd::Panicked(panic_message(payload.as_ref())),
             Err(_) => HookEnd::TimedOut(limit),
         },
         _ = stop.cancelled() => HookEnd::Stopped,
@@ -79,7 +115,9 @@ impl<D: Send + Sync + 'static> Planned<D> {
         self.test.live.clone()
     }
 
-    /// Runs the plan and returns the report. `Err` only when setup failed (no load was sent).
+    /// Runs the plan and returns the report — also when the run ended early (the target
+    /// unreachable, setup failed, a scenario panicked: see [`Report::ended_early`]). `Err` only
+    /// when the run could not start: the HTTP client or the time-series file.
     pub async fn run(self) -> Result<Report, Error> {
         let Planned { mut test, plan } = self;
         let clients = ClientFactory::new(
@@ -136,6 +174,7 @@ impl<D: Send + Sync + 'static> Planned<D> {
             settings,
             clients,
         ));
+        let mut ended_early: Option<EarlyEnd> = None;
         if let Some((path, within)) = &test.preflight {
             let mut vu = Vu::detached(&shared);
             let res = vu.get(path).timeout(*within).send().await;
@@ -148,8 +187,8 @@ impl<D: Send + Sync + 'static> Planned<D> {
                     (Some(kind), Some(m)) => format!("failed ({}): {m}", kind.as_str()),
                     _ => format!("answered {} instead of 2xx", res.status),
                 };
-                collector.abort();
-                return Err(Error::Unreachable { url, reason });
+                let sentence = Error::Unreachable { url, reason }.to_string();
+                ended_early = Some(EarlyEnd::new(Phase::Preflight, sentence));
             }
         }
         let lag_probe = tokio::spawn(probe_lag(shared.recorder(), stop.graceful().clone()));
@@ -158,12 +197,11 @@ impl<D: Send + Sync + 'static> Planned<D> {
         let setup: Option<SetupFn<D>> = test.setup.take();
         let mut setup_value: Option<Arc<D>> = None;
         let mut setup_error = None;
-        if let Some(f) = setup {
-            match hook(&shared, "setup", test.setup_timeout, stop.graceful(), f).await {
-                HookEnd::Done(Ok(v)) => setup_value = Some(Arc::new(v)),
-                HookEnd::Done(Err(e)) => setup_error = Some(e),
-                HookEnd::TimedOut(t) => setup_error = Some(format!("did not finish within {t:?}")),
-                HookEnd::Stopped => setup_error = Some("stopped before it finished".into()),
+        if let (Some(f), None) = (setup, &ended_early) {
+            let end = hook(&shared, "setup", test.setup_timeout, stop.graceful(), f).await;
+            match end.into_result(&stop) {
+                Ok(v) => setup_value = Some(Arc::new(v)),
+                Err(e) => setup_error = Some(e),
             }
         }
         let data = setup_value
@@ -171,6 +209,9 @@ impl<D: Send + Sync + 'static> Planned<D> {
             .or_else(|| test.no_setup_value.map(|f| Arc::new(f())));
         if let (None, None) = (&setup_error, &data) {
             setup_error = Some("the test has no setup value for its scenarios".into());
+        }
+        if let (None, Some(e)) = (&ended_early, setup_error) {
+            ended_early = Some(EarlyEnd::new(Phase::Setup, Error::Setup(e).to_string()));
         }
         // Scenario start times count from the end of setup, as in k6: a slow setup (50
         // registrations against a real server) must not eat into the first stage.
@@ -181,7 +222,7 @@ impl<D: Send + Sync + 'static> Planned<D> {
             std::sync::atomic::Ordering::Relaxed,
         );
         let mut scenarios_end = scenarios_start;
-        if let (None, Some(data)) = (&setup_error, data) {
+        if let (None, Some(data)) = (&ended_early, data) {
             let mut tasks = tokio::task::JoinSet::new();
             for (schedule, s) in plan.scenarios.iter().zip(&test.scenarios) {
                 let data: Arc<SetupValue> = data.clone();
@@ -194,7 +235,20 @@ impl<D: Send + Sync + 'static> Planned<D> {
                     epoch,
                 ));
             }
-            tasks.join_all().await;
+            // A scenario that panics (a bug in its code) stops the run; the others end
+            // gracefully, and teardown still runs.
+            while let Some(joined) = tasks.join_next().await {
+                let Err(e) = joined else { continue };
+                if !e.is_panic() || ended_early.is_some() {
+                    continue;
+                }
+                let message = panic_message(e.into_panic().as_ref());
+                ended_early = Some(EarlyEnd::new(
+                    Phase::Scenarios,
+                    format!("a scenario panicked: {message}"),
+                ));
+                stop.graceful().cancel();
+            }
             scenarios_end = start.elapsed();
             let teardown: Option<TeardownFn<D>> = test.teardown.take();
             if let Some(f) = teardown {
@@ -213,6 +267,7 @@ impl<D: Send + Sync + 'static> Planned<D> {
                         problems.push(format!("teardown did not finish within {t:?}"))
                     }
                     HookEnd::Stopped => problems.push("teardown was cut short by a stop".into()),
+                    HookEnd::Panicked(m) => problems.push(format!("teardown panicked: {m}")),
                 }
             }
         }
@@ -227,26 +282,29 @@ impl<D: Send + Sync + 'static> Planned<D> {
         if let Some(Err(e)) = series_out.map(|o| o.finish(&store)) {
             problems.push(e);
         }
-        if let Some(e) = setup_error {
-            return Err(Error::Setup(e));
-        }
         let scenarios: Vec<ScenarioInfo> = plan
             .scenarios
             .iter()
             .map(|s| ScenarioInfo::of(s, &store, scenarios_start))
             .collect();
         let aborted = stop.reason();
-        let invalid = test.validity.judge(&store);
-        let mut analyses = analyze(
-            &test.analyses,
-            &store,
-            &scenarios,
-            scenarios_end,
-            plan.time_scale,
-        );
+        // Verdicts are about the load: a run that ended before it has none but its end.
+        let loaded = ended_early.as_ref().is_none_or(|e| !e.phase.before_load());
+        let invalid = loaded.then(|| test.validity.judge(&store)).flatten();
+        let mut analyses = if loaded {
+            analyze(
+                &test.analyses,
+                &store,
+                &scenarios,
+                scenarios_end,
+                plan.time_scale,
+            )
+        } else {
+            Vec::new()
+        };
         analyses.extend(shared.take_findings());
         for s in &scenarios {
-            if s.iterations == 0 && aborted.is_none() {
+            if s.iterations == 0 && aborted.is_none() && ended_early.is_none() {
                 problems.push(format!(
                     "scenario {:?} completed no iteration: its target never answered in time, \
                      or every iteration was interrupted",
@@ -264,22 +322,27 @@ impl<D: Send + Sync + 'static> Planned<D> {
             duration: elapsed,
             time_scale: plan.time_scale,
             scenarios,
-            thresholds: threshold::evaluate(
-                &plan.thresholds,
-                &store,
-                elapsed,
-                threshold::Span {
-                    from: scenarios_start.as_secs(),
-                    to: scenarios_end.as_secs_f64().ceil() as u64,
-                    complete_only: false,
-                },
-            ),
+            thresholds: if loaded {
+                threshold::evaluate(
+                    &plan.thresholds,
+                    &store,
+                    elapsed,
+                    threshold::Span {
+                        from: scenarios_start.as_secs(),
+                        to: scenarios_end.as_secs_f64().ceil() as u64,
+                        complete_only: false,
+                    },
+                )
+            } else {
+                Vec::new()
+            },
             store,
             aborted,
             iteration_errors: shared.errors(),
             problems,
             invalid,
             analyses,
+            ended_early,
         })
     }
 }

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
+use super::early_end::{EarlyEnd, Phase, exit_code};
 use crate::metrics::{Aggregation, Sink, Store, names};
 use crate::scenario::Schedule;
 use crate::threshold::{AbortReason, ThresholdResult, parse_expression, parse_selector};
@@ -98,17 +99,61 @@ pub struct Report {
     pub invalid: Option<String>,
     /// What each analysis the test asked for found.
     pub analyses: Vec<crate::analysis::Finding>,
+    /// Where and why the run ended before its plan did — configuration refused, target
+    /// unreachable, setup failed, a scenario panicked — or `None`. Thresholds and analyses
+    /// are judged only when the load ran (an end in [`Phase::Scenarios`]).
+    pub ended_early: Option<EarlyEnd>,
 }
 
 impl Report {
     /// Whether every threshold passed, the run was not stopped early, it had no problem and it
     /// is valid.
     pub fn passed(&self) -> bool {
-        self.aborted.is_none()
+        self.ended_early.is_none()
+            && self.aborted.is_none()
             && self.invalid.is_none()
             && self.problems.is_empty()
             && self.analyses.iter().all(|a| a.passed)
             && self.thresholds.iter().all(ThresholdResult::passed)
+    }
+
+    /// A report of a run that ended before it started — its configuration refused — with no
+    /// metric and no verdict but that: every writer still gives it its file. `target` and
+    /// `time_scale` (1) may be set afterwards when the caller knows them.
+    pub fn ended_before_run(name: impl Into<String>, phase: Phase, reason: &str) -> Report {
+        Report {
+            name: name.into(),
+            started_at: SystemTime::now(),
+            target: None,
+            duration: Duration::ZERO,
+            time_scale: 1.0,
+            scenarios: Vec::new(),
+            store: Store::new(),
+            thresholds: Vec::new(),
+            aborted: None,
+            iteration_errors: BTreeMap::new(),
+            problems: Vec::new(),
+            invalid: None,
+            analyses: Vec::new(),
+            ended_early: Some(EarlyEnd::new(phase, reason)),
+        }
+    }
+
+    /// The exit status for a runner, k6's where it has one (see [`exit_code`]): 130 after a
+    /// signal, 104 for a refused configuration, 107 for an unreachable target, a failed setup
+    /// or a panicking scenario, 105 after an `abort_on_fail` threshold, 99 for any other
+    /// failure, 0 when the run passed.
+    pub fn exit_code(&self) -> i32 {
+        if self.interrupted() {
+            return exit_code::INTERRUPTED;
+        }
+        match (&self.ended_early, &self.aborted) {
+            (Some(e), _) if e.phase == Phase::Config => exit_code::CONFIG,
+            (Some(_), _) => exit_code::SCRIPT,
+            (None, Some(AbortReason::Threshold { .. })) => exit_code::ABORTED,
+            _ if self.passed() => exit_code::PASSED,
+            _ => exit_code::FAILED,
+        }
     }
 
     /// Whether a signal (or the caller's stop) ended the run early: the edge exits with 130.
