@@ -44,6 +44,7 @@
 //! layer may use them.
 
 pub mod analysis;
+pub mod clock;
 pub mod console;
 pub mod engine;
 mod error;

@@ -63,7 +63,7 @@ fn assert_reports(folder: &Path, phase: &str, secrets: &[&str]) -> Value {
         .map(|e| format!("{e} at {}", e.instance_path()))
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
-    assert_eq!(summary["schema_version"], 2);
+    assert_eq!(summary["schema_version"], 3);
     assert_eq!(summary["passed"], false);
     assert_eq!(summary["ended_early"]["phase"], phase);
     let reason = summary["ended_early"]["reason"]

@@ -78,7 +78,7 @@ fn summary_json_is_valid_against_its_published_schema() {
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
-    assert_eq!(doc["schema_version"], 2);
+    assert_eq!(doc["schema_version"], 3);
     assert_eq!(
         doc["ended_early"],
         Value::Null,

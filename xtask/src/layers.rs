@@ -24,6 +24,7 @@ pub fn project_rules(root: &Path) -> Vec<Rules> {
                 ("settings", 0),
                 ("redact", 0),
                 ("segment", 0),
+                ("clock", 0),
                 ("metrics", 1),
                 ("threshold", 2),
                 ("analysis", 2),

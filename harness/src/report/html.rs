@@ -57,6 +57,9 @@ pub(super) fn write_html(r: &Report, out: &mut impl Write) -> io::Result<()> {
             esc(&e.reason)
         );
     }
+    for note in r.split_notes() {
+        let _ = write!(h, "<p class=\"split\"><b>{}</b></p>", esc(&note));
+    }
     let mut notes: Vec<String> = r.invalid.iter().map(|w| format!("INVALID: {w}")).collect();
     notes.extend(r.problems.iter().map(|p| format!("Failed: {p}")));
     if let Some(a) = &r.aborted {

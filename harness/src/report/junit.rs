@@ -18,6 +18,12 @@ struct Case {
 pub(super) fn write_junit(r: &Report, out: &mut impl Write) -> io::Result<()> {
     // An early end leads: it is the reason the rest may be missing.
     let mut why: Vec<String> = r.ended_early.iter().map(ToString::to_string).collect();
+    why.extend(
+        r.merged
+            .iter()
+            .filter(|m| m.partial())
+            .map(|m| format!("PARTIAL: no data for {}", m.missing.join(", "))),
+    );
     why.extend(r.invalid.iter().map(|w| format!("INVALID: {w}")));
     why.extend(r.problems.iter().cloned());
     why.extend(r.aborted.iter().map(|a| format!("stopped early: {a}")));

@@ -18,6 +18,9 @@ pub(super) fn write_markdown(r: &Report, out: &mut impl Write) -> io::Result<()>
     if let Some(e) = &r.ended_early {
         writeln!(out, "**Ended in {}**: {}\n", e.phase, cell(&e.reason))?;
     }
+    for note in r.split_notes() {
+        writeln!(out, "**{}**\n", cell(&note))?;
+    }
     let requests = r.count("http_reqs");
     let failed = r.value("http_req_failed", "rate").unwrap_or(0.0);
     let target = r.target.as_deref().unwrap_or("no base URL");

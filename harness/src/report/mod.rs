@@ -6,10 +6,9 @@ mod junit;
 mod markdown;
 mod summary;
 mod text;
-mod time;
 
+pub use crate::clock::{compact as compact_timestamp, rfc3339};
 pub use summary::{RunInfo, SCHEMA_VERSION, SUB_METRIC_TAGS, Summary};
-pub use time::{compact as compact_timestamp, rfc3339};
 
 use crate::Report;
 

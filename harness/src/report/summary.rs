@@ -10,15 +10,15 @@ use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
 use serde::Serialize;
 
 use super::text::TREND_COLUMNS;
-use super::time::rfc3339;
 use crate::Report;
 use crate::analysis::Finding;
+use crate::clock::rfc3339;
 use crate::metrics::{Aggregation, MetricKind, Series, Sink, Unit, unit_of};
 use crate::run::{CheckResult, EarlyEnd, EndpointRow, ScenarioInfo};
 use crate::threshold::{AbortReason, ThresholdResult, Verdict, WindowRef};
 
 /// The version of `summary.json`'s shape. Raised on any change a reader must know about.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The tags whose values get sub-metrics of their own in the summary.
 pub const SUB_METRIC_TAGS: [&str; 2] = ["name", "status"];
@@ -54,6 +54,36 @@ pub struct Summary<'a> {
     pub iteration_errors: &'a BTreeMap<String, u64>,
     pub endpoints: Vec<EndpointRow>,
     pub metrics: BTreeMap<&'a str, MetricSummary>,
+    /// For one segment of a split run (schema version 3): its share and everything the merge
+    /// needs, the whole store included; null for a whole run.
+    pub segment: Option<SegmentSummary>,
+    /// For a run merged from segments (schema version 3): its parts and the missing shares;
+    /// null otherwise.
+    pub merged: Option<MergedSummary<'a>>,
+}
+
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct SegmentSummary {
+    /// `i/N` or `from:to`.
+    pub segment: String,
+    /// A hash of the whole test's plan: the same in every segment of one run.
+    pub fingerprint: String,
+    /// The common start every instance waited for, if one was set.
+    pub start_at: Option<String>,
+    /// When this instance's scenarios started, in milliseconds since the Unix epoch.
+    pub scenarios_started_at_ms: u64,
+    /// The analyses the whole test asks for (the merge runs them on the merged data).
+    pub analyses: Vec<crate::analysis::Analysis>,
+    /// Every metric's sinks and windows (see `harness::metrics::StoreDump`).
+    pub store: crate::metrics::StoreDump,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MergedSummary<'a> {
+    pub parts: &'a [crate::run::MergedPart],
+    /// The shares no part covered: a PARTIAL result, never passed.
+    pub missing: &'a [String],
+    pub partial: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -174,6 +204,22 @@ pub(super) fn summary<'a>(r: &'a Report, info: &'a RunInfo) -> Summary<'a> {
             .iter()
             .map(|(name, series)| (name, metric(name, series, r)))
             .collect(),
+        segment: r.segment.as_ref().map(|s| SegmentSummary {
+            segment: s.segment.to_string(),
+            fingerprint: s.fingerprint.clone(),
+            start_at: s.start_at.map(rfc3339),
+            scenarios_started_at_ms: s
+                .scenarios_started_at
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64),
+            analyses: s.analyses.clone(),
+            store: r.store.dump(),
+        }),
+        merged: r.merged.as_ref().map(|m| MergedSummary {
+            parts: &m.parts,
+            missing: &m.missing,
+            partial: m.partial(),
+        }),
     }
 }
 

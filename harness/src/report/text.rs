@@ -46,6 +46,9 @@ pub(super) fn write_summary(r: &Report, out: &mut impl Write) -> io::Result<()> 
         let phase = e.phase.as_str().to_uppercase();
         writeln!(out, "    ENDED IN {phase}: {}", e.reason)?;
     }
+    for note in r.split_notes() {
+        writeln!(out, "    {note}")?;
+    }
     match &r.aborted {
         Some(a @ AbortReason::Threshold { .. }) => writeln!(out, "    ABORTED: {a}")?,
         Some(AbortReason::Signal { signal }) => writeln!(out, "    INTERRUPTED by {signal}")?,

@@ -15,6 +15,8 @@ pub enum Phase {
     Preflight,
     /// The setup hook failed, timed out, panicked or was stopped: no load was sent.
     Setup,
+    /// The instance reached the common start (`Test::start_at`) too late: no load was sent.
+    Start,
     /// A scenario panicked: the run was stopped, teardown ran.
     Scenarios,
 }
@@ -25,6 +27,7 @@ impl Phase {
             Phase::Config => "config",
             Phase::Preflight => "preflight",
             Phase::Setup => "setup",
+            Phase::Start => "start",
             Phase::Scenarios => "scenarios",
         }
     }

@@ -13,6 +13,7 @@ mod observer;
 mod orchestrate;
 mod plan;
 mod report;
+mod segment_record;
 mod series_out;
 mod stop;
 mod validity;
@@ -22,6 +23,7 @@ pub use observer::Observer;
 pub use orchestrate::Planned;
 pub use plan::Plan;
 pub use report::{CheckResult, EndpointRow, Report, ScenarioInfo};
+pub use segment_record::{MergeRecord, MergedPart, SegmentRecord};
 pub use stop::Stop;
 pub use validity::Validity;
 
@@ -89,6 +91,7 @@ pub struct Test<D = ()> {
     validity: Validity,
     analyses: Vec<crate::analysis::Analysis>,
     segment: Segment,
+    start_at: Option<(std::time::SystemTime, Duration)>,
 }
 
 /// k6's `setupTimeout` and `teardownTimeout` default.
@@ -126,6 +129,7 @@ impl Test<()> {
             validity: Validity::default(),
             analyses: Vec::new(),
             segment: Segment::WHOLE,
+            start_at: None,
         }
     }
 
@@ -165,6 +169,7 @@ impl Test<()> {
             live: self.live,
             preflight: self.preflight,
             segment: self.segment,
+            start_at: self.start_at,
             time_series: self.time_series,
             observers: self.observers,
             validity: self.validity,
@@ -314,6 +319,15 @@ impl<D: Send + Sync + 'static> Test<D> {
     /// A capacity search is refused in a segment. The default is the whole test.
     pub fn segment(mut self, segment: Segment) -> Self {
         self.segment = segment;
+        self
+    }
+
+    /// A common start without a coordinator: after its setup, this instance waits until `at`
+    /// (by the wall clock) to start the scenarios, so every segment of a split run starts
+    /// together. Arriving more than `tolerance` late, it refuses to run shifted: the run ends
+    /// early in [`Phase::Start`] (its share is then missing from the merge, which says so).
+    pub fn start_at(mut self, at: std::time::SystemTime, tolerance: Duration) -> Self {
+        self.start_at = Some((at, tolerance));
         self
     }
 

@@ -15,7 +15,7 @@ use super::collector::Collector;
 use super::early_end::{EarlyEnd, Phase};
 use super::report::{Report, ScenarioInfo};
 use super::series_out::SeriesOut;
-use super::{Plan, SetupFn, Stop, TeardownFn, Test};
+use super::{Plan, SegmentRecord, SetupFn, Stop, TeardownFn, Test};
 use crate::Error;
 use crate::engine::{
     ClientFactory, Live, Msg, Recorder, RunSettings, RunShared, ScenarioRun, SetupValue, Vu, VuFn,
@@ -213,9 +213,13 @@ impl<D: Send + Sync + 'static> Planned<D> {
         if let (None, Some(e)) = (&ended_early, setup_error) {
             ended_early = Some(EarlyEnd::new(Phase::Setup, Error::Setup(e).to_string()));
         }
+        if let (None, Some((at, tolerance))) = (&ended_early, test.start_at) {
+            ended_early = wait_for_start(at, tolerance, &stop).await;
+        }
         // Scenario start times count from the end of setup, as in k6: a slow setup (50
         // registrations against a real server) must not eat into the first stage.
         let epoch = Instant::now();
+        let scenarios_started_at = std::time::SystemTime::now();
         let scenarios_start = epoch.saturating_duration_since(start);
         scenarios_began.store(
             scenarios_start.as_secs(),
@@ -343,7 +347,43 @@ impl<D: Send + Sync + 'static> Planned<D> {
             invalid,
             analyses,
             ended_early,
+            segment: (!plan.segment.is_whole()).then(|| SegmentRecord {
+                segment: plan.segment,
+                fingerprint: plan.fingerprint.clone(),
+                start_at: test.start_at.map(|(at, _)| at),
+                scenarios_started_at,
+                analyses: test.analyses.clone(),
+            }),
+            merged: None,
         })
+    }
+}
+
+/// Waits until the common start `at`; `Some` early end when this instance is more than
+/// `tolerance` late (it refuses to run shifted against the others).
+async fn wait_for_start(
+    at: std::time::SystemTime,
+    tolerance: Duration,
+    stop: &Stop,
+) -> Option<EarlyEnd> {
+    match at.duration_since(std::time::SystemTime::now()) {
+        Ok(wait) => {
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = stop.graceful().cancelled() => {}
+            }
+            None
+        }
+        Err(late) if late.duration() > tolerance => Some(EarlyEnd::new(
+            Phase::Start,
+            format!(
+                "setup ended {:.1} s after the common start {}, more than the tolerance of                  {:.1} s: this instance did not run shifted against the others (its share is                  missing from the merge)",
+                late.duration().as_secs_f64(),
+                crate::clock::rfc3339(at),
+                tolerance.as_secs_f64()
+            ),
+        )),
+        Err(_) => None,
     }
 }
 

@@ -103,6 +103,11 @@ pub struct Report {
     /// unreachable, setup failed, a scenario panicked — or `None`. Thresholds and analyses
     /// are judged only when the load ran (an end in [`Phase::Scenarios`]).
     pub ended_early: Option<EarlyEnd>,
+    /// For one segment of a split run: its share and what the merge needs. Its verdict is
+    /// about partial data.
+    pub segment: Option<super::SegmentRecord>,
+    /// For a run merged from segments: its parts, and the shares missing from it.
+    pub merged: Option<super::MergeRecord>,
 }
 
 impl Report {
@@ -110,6 +115,7 @@ impl Report {
     /// is valid.
     pub fn passed(&self) -> bool {
         self.ended_early.is_none()
+            && self.merged.as_ref().is_none_or(|m| !m.partial())
             && self.aborted.is_none()
             && self.invalid.is_none()
             && self.problems.is_empty()
@@ -136,6 +142,8 @@ impl Report {
             invalid: None,
             analyses: Vec::new(),
             ended_early: Some(EarlyEnd::new(phase, reason)),
+            segment: None,
+            merged: None,
         }
     }
 
@@ -164,6 +172,41 @@ impl Report {
     /// The thresholds that failed (including "no data" where not allowed).
     pub fn failed_thresholds(&self) -> Vec<&ThresholdResult> {
         self.thresholds.iter().filter(|t| !t.passed()).collect()
+    }
+
+    /// What a split run's reports say first: a segment's verdict is partial; a merge names its
+    /// parts and, when partial, what is missing. Empty for a whole run.
+    pub fn split_notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if let Some(s) = &self.segment {
+            notes.push(format!(
+                "SEGMENT {} of a split run: this verdict is about its share only; the run's \
+                 verdict is the merge's (cargo xtask merge)",
+                s.segment
+            ));
+        }
+        if let Some(m) = &self.merged {
+            let parts: Vec<String> = m
+                .parts
+                .iter()
+                .map(|p| {
+                    let v = if p.passed { "passed" } else { "failed" };
+                    format!("{} ({v} alone)", p.segment)
+                })
+                .collect();
+            notes.push(format!(
+                "MERGED from {} segments: {}; every figure and verdict is from the merged data",
+                m.parts.len(),
+                parts.join(", ")
+            ));
+            if m.partial() {
+                notes.push(format!(
+                    "PARTIAL: no data for {}: this result cannot pass",
+                    m.missing.join(", ")
+                ));
+            }
+        }
+        notes
     }
 
     /// The merged sink of a metric or tagged sub-metric, e.g. `http_reqs{status:200}`.

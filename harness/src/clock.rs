@@ -1,4 +1,4 @@
-//! UTC timestamps for reports and run folders, without a calendar crate.
+//! UTC timestamps for reports, run folders and common starts, without a calendar crate.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
