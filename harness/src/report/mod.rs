@@ -4,6 +4,7 @@
 mod html;
 mod junit;
 mod markdown;
+pub mod merge;
 mod summary;
 mod text;
 

@@ -72,6 +72,10 @@ pub struct SegmentSummary {
     pub start_at: Option<String>,
     /// When this instance's scenarios started, in milliseconds since the Unix epoch.
     pub scenarios_started_at_ms: u64,
+    /// The scenarios' time in this run's seconds (from its start): end of setup, start of
+    /// teardown.
+    pub scenarios_start_s: f64,
+    pub scenarios_end_s: f64,
     /// The analyses the whole test asks for (the merge runs them on the merged data).
     pub analyses: Vec<crate::analysis::Analysis>,
     /// Every metric's sinks and windows (see `harness::metrics::StoreDump`).
@@ -212,6 +216,8 @@ pub(super) fn summary<'a>(r: &'a Report, info: &'a RunInfo) -> Summary<'a> {
                 .scenarios_started_at
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis() as u64),
+            scenarios_start_s: s.scenarios_start.as_secs_f64(),
+            scenarios_end_s: s.scenarios_end.as_secs_f64(),
             analyses: s.analyses.clone(),
             store: r.store.dump(),
         }),

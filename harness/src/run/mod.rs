@@ -21,6 +21,7 @@ mod validity;
 pub use early_end::{EarlyEnd, Phase, exit_code};
 pub use observer::Observer;
 pub use orchestrate::Planned;
+pub(crate) use orchestrate::analyze;
 pub use plan::Plan;
 pub use report::{CheckResult, EndpointRow, Report, ScenarioInfo};
 pub use segment_record::{MergeRecord, MergedPart, SegmentRecord};

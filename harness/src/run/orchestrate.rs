@@ -352,6 +352,8 @@ impl<D: Send + Sync + 'static> Planned<D> {
                 fingerprint: plan.fingerprint.clone(),
                 start_at: test.start_at.map(|(at, _)| at),
                 scenarios_started_at,
+                scenarios_start,
+                scenarios_end,
                 analyses: test.analyses.clone(),
             }),
             merged: None,
@@ -452,7 +454,7 @@ async fn probe_lag(mut rec: Recorder, stop: CancellationToken) {
 }
 
 /// Runs the analyses on the scenarios' time, with the first scenario's stages.
-fn analyze(
+pub(crate) fn analyze(
     analyses: &[crate::analysis::Analysis],
     store: &Store,
     scenarios: &[ScenarioInfo],

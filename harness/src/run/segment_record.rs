@@ -17,6 +17,9 @@ pub struct SegmentRecord {
     pub start_at: Option<SystemTime>,
     /// When this instance's scenarios started, by the wall clock.
     pub scenarios_started_at: SystemTime,
+    /// The scenarios' time, from the run's start (the end of setup to the start of teardown).
+    pub scenarios_start: std::time::Duration,
+    pub scenarios_end: std::time::Duration,
     /// The analyses the whole test asks for, to run again on the merged data.
     pub analyses: Vec<Analysis>,
 }
