@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use harness::prelude::*;
+use harness::segment::Segment;
 use rand::Rng;
 
 use crate::client::{self, ApiError, Auth};
@@ -76,6 +77,9 @@ pub struct Fixture {
     /// Present a distinct client address per iteration (servers that rate-limit auth by IP).
     pub forwarded_for: bool,
     pub ledger: Ledger,
+    /// This instance's share of a split run: setup's and teardown's client addresses are its
+    /// own, apart from every other instance's.
+    pub segment: Segment,
 }
 
 impl Fixture {
@@ -94,7 +98,7 @@ impl Fixture {
     /// The address setup and teardown present for test user `i`.
     pub fn hook_address(&self, i: usize) -> Option<String> {
         self.forwarded_for
-            .then(|| data::client_address(0, i as u64))
+            .then(|| data::client_address(0, self.segment.unit(i as u64)))
     }
 }
 
@@ -192,13 +196,19 @@ impl std::fmt::Display for Retried {
 impl std::error::Error for Retried {}
 
 /// Setup: registers `count` users, each with a workspace.
-pub async fn setup(vu: &mut Vu, count: usize, forwarded_for: bool) -> Result<Fixture, BoxError> {
+pub async fn setup(
+    vu: &mut Vu,
+    count: usize,
+    forwarded_for: bool,
+    segment: Segment,
+) -> Result<Fixture, BoxError> {
     let run_id = format!("{:08x}", vu.rng().random::<u32>());
     let mut fixture = Fixture {
         run_id,
         users: Vec::with_capacity(count),
         forwarded_for,
         ledger: Ledger::default(),
+        segment,
     };
     for i in 0..count {
         let xff = fixture.hook_address(i);

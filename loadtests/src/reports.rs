@@ -21,13 +21,30 @@ pub fn workspace_root() -> PathBuf {
 }
 
 /// The folder this run writes into: `<base>/<suite>/` when a base is given (the option, or
-/// `LOADTEST_REPORT_DIR`), else `<root>/reports/<env>/<suite>-<UTC timestamp>/`. Created now,
-/// so a folder that cannot be made fails the run before any load.
-pub fn run_folder(base: Option<PathBuf>, suite: Suite, env: &str) -> Result<PathBuf, Error> {
+/// `LOADTEST_REPORT_DIR`), else `<root>/reports/<env>/<suite>-<UTC timestamp>/`; a segment's
+/// name ends in its share (`smoke-seg-1-of-3`, `smoke-seg-1_4-to-1`), so the instances of a
+/// split run can share one volume. Created now, so a folder that cannot be made fails the run
+/// before any load.
+pub fn run_folder(
+    base: Option<PathBuf>,
+    suite: Suite,
+    env: &str,
+    segment: Option<harness::segment::Segment>,
+) -> Result<PathBuf, Error> {
+    let share = match segment.filter(|s| !s.is_whole()) {
+        Some(harness::segment::Segment::Stripe { index, count }) => {
+            format!("-seg-{index}-of-{count}")
+        }
+        Some(s) => {
+            let (from, to) = s.bounds();
+            format!("-seg-{from}-to-{to}").replace('/', "_")
+        }
+        None => String::new(),
+    };
     let folder = match base {
-        Some(base) => base.join(suite.name()),
+        Some(base) => base.join(format!("{}{share}", suite.name())),
         None => workspace_root().join("reports").join(env).join(format!(
-            "{}-{}",
+            "{}-{}{share}",
             suite.name(),
             compact_timestamp(SystemTime::now())
         )),

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 
 use harness::prelude::*;
+use harness::segment::Segment;
 use mock_server::{KaizenMock, MockConfig, RunningMock};
 
 use crate::client::metric;
@@ -28,6 +29,10 @@ pub struct RunOptions {
     pub time_scale: Option<f64>,
     /// Overrides `BASE_URL` and the environment's base URL.
     pub base_url: Option<String>,
+    /// Overrides `LOADTEST_SEGMENT` (and `JOB_COMPLETION_INDEX` with `LOADTEST_SEGMENTS`).
+    pub segment: Option<Segment>,
+    /// Overrides `LOADTEST_START_AT` and `LOADTEST_START_TOLERANCE`.
+    pub start_at: Option<(std::time::SystemTime, Duration)>,
     /// Overrides `LOADTEST_REPORT_DIR`: the run writes into `<report_dir>/<suite>/`.
     pub report_dir: Option<std::path::PathBuf>,
     /// Overrides the environment's `distinct_forwarded_for` (one client address per iteration).
@@ -136,7 +141,11 @@ pub async fn run_with(suite: Suite, options: RunOptions) -> Result<SuiteRun, Err
     });
     // The folder first: a folder that cannot be made fails before anything else, and every
     // refusal after this leaves its report in it.
-    let folder = reports::run_folder(report_base, suite, &env_name)?;
+    // The share names the folder; a malformed one is refused below, with its report.
+    let share = options
+        .segment
+        .or_else(|| segment_from_env().ok().flatten());
+    let folder = reports::run_folder(report_base, suite, &env_name, share)?;
     let info = RunInfo {
         suite: Some(suite.name().to_string()),
         environment: Some(env_name.clone()),
@@ -235,6 +244,10 @@ fn prepare(
         None
     };
     let base_url = mock.as_ref().map_or(base_url, RunningMock::url);
+    let segment = match options.segment {
+        Some(s) => s,
+        None => segment_from_env()?.unwrap_or(Segment::WHOLE),
+    };
     let users = suite.test_users();
     let xff = options
         .distinct_forwarded_for
@@ -255,7 +268,7 @@ fn prepare(
         .metric(metric::API_ERRORS, MetricKind::Counter)
         .metric(metric::RATE_LIMITED, MetricKind::Counter)
         .metric(metric::SUCCESS_RATE, MetricKind::Rate)
-        .setup(move |vu| Box::pin(fixture::setup(vu, users, xff)))
+        .setup(move |vu| Box::pin(fixture::setup(vu, users, xff, segment)))
         .teardown(|vu, f| Box::pin(teardown::teardown(vu, f)))
         .scenario(suite.scenario());
     for t in config.thresholds(suite.name(), env_name) {
@@ -281,6 +294,14 @@ fn prepare(
     }
     for (metric, t) in options.extra_thresholds {
         test = test.threshold(metric, t);
+    }
+    test = test.segment(segment);
+    let start_at = match options.start_at {
+        Some(s) => Some(s),
+        None => start_from_env()?,
+    };
+    if let Some((at, tolerance)) = start_at {
+        test = test.start_at(at, tolerance);
     }
     if let Some(scale) = options.time_scale {
         test = test.time_scale(scale);
@@ -313,6 +334,60 @@ fn prepare(
         test = plan.into_test();
     }
     Ok((test, mock))
+}
+
+/// This instance's share of a split run: `LOADTEST_SEGMENT` (`i/N` or `from:to`), else
+/// Kubernetes' `JOB_COMPLETION_INDEX` with `LOADTEST_SEGMENTS=N` (`i/N`); none for a whole run.
+pub fn segment_from_env() -> Result<Option<Segment>, Error> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    if let Some(text) = var("LOADTEST_SEGMENT") {
+        return Segment::parse(&text)
+            .map(Some)
+            .map_err(|e| Error::Config(format!("LOADTEST_SEGMENT: {e}")));
+    }
+    match (var("LOADTEST_SEGMENTS"), var("JOB_COMPLETION_INDEX")) {
+        (None, _) => Ok(None),
+        (Some(n), Some(i)) => Segment::parse(&format!("{}/{}", i.trim(), n.trim()))
+            .map(Some)
+            .map_err(|e| {
+                Error::Config(format!(
+                    "JOB_COMPLETION_INDEX={i} with LOADTEST_SEGMENTS={n}: {e}"
+                ))
+            }),
+        (Some(n), None) => Err(Error::Config(format!(
+            "LOADTEST_SEGMENTS={n} needs JOB_COMPLETION_INDEX (an Indexed Job sets it) or \
+             LOADTEST_SEGMENT=i/N to say which share this instance runs"
+        ))),
+    }
+}
+
+/// How late an instance may reach the common start and still run (`LOADTEST_START_TOLERANCE`,
+/// seconds).
+pub const START_TOLERANCE: Duration = Duration::from_secs(10);
+
+/// The common start of a split run: `LOADTEST_START_AT` (RFC 3339 UTC) and the tolerance.
+pub fn start_from_env() -> Result<Option<(std::time::SystemTime, Duration)>, Error> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let Some(at) = var("LOADTEST_START_AT") else {
+        return Ok(None);
+    };
+    let at = harness::clock::parse_rfc3339(&at)
+        .map_err(|e| Error::Config(format!("LOADTEST_START_AT: {e}")))?;
+    let tolerance = match var("LOADTEST_START_TOLERANCE") {
+        None => START_TOLERANCE,
+        Some(t) => t
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(Duration::from_secs_f64)
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "LOADTEST_START_TOLERANCE={t:?} is not a number of seconds"
+                ))
+            })?,
+    };
+    Ok(Some((at, tolerance)))
 }
 
 /// A run refused before it started: its report (that sentence, no metric) written whole into

@@ -41,7 +41,14 @@ async fn teardown_sweeps_objects_the_ledger_never_saw_and_stops_their_deployment
     let report = Test::new("sweep")
         .time_scale(1.0)
         .base_url(server.url())
-        .setup(|vu| Box::pin(fixture::setup(vu, 3, false)))
+        .setup(|vu| {
+            Box::pin(fixture::setup(
+                vu,
+                3,
+                false,
+                harness::segment::Segment::WHOLE,
+            ))
+        })
         .teardown(|vu, f| Box::pin(teardown::teardown(vu, f)))
         .scenario(Scenario::with_data(
             "lost",
@@ -100,7 +107,14 @@ async fn litter_that_teardown_cannot_remove_fails_the_run_and_is_named() {
     let report = Test::new("stuck")
         .time_scale(1.0)
         .base_url(server.url())
-        .setup(|vu| Box::pin(fixture::setup(vu, 1, false)))
+        .setup(|vu| {
+            Box::pin(fixture::setup(
+                vu,
+                1,
+                false,
+                harness::segment::Segment::WHOLE,
+            ))
+        })
         .teardown(|vu, f| Box::pin(teardown::teardown(vu, f)))
         .scenario(Scenario::with_data(
             "make",
@@ -237,7 +251,14 @@ async fn setup_against(server: &wiremock::MockServer) -> (Result<(), String>, Du
     let result = Test::new("setup")
         .time_scale(1.0)
         .base_url(server.uri())
-        .setup(|vu| Box::pin(fixture::setup(vu, 1, false)))
+        .setup(|vu| {
+            Box::pin(fixture::setup(
+                vu,
+                1,
+                false,
+                harness::segment::Segment::WHOLE,
+            ))
+        })
         .scenario(Scenario::new("none", SharedIterations::new(1, 1), |_vu| {
             Box::pin(async { Ok(()) })
         }))

@@ -7,11 +7,13 @@
 //! - `cargo xtask mock [flags]`: the mock server, standalone.
 //! - `cargo xtask bench`: the generator and the mock measured side by side with wrk and k6.
 //! - `cargo xtask layers`: checks that no lower layer of a crate uses a higher one.
+//! - `cargo xtask merge <folders...> --out <folder> [--partial]`: a split run's segments, merged.
 
 mod baseline;
 mod bench;
 mod index;
 mod layers;
+mod merge;
 mod proc;
 mod resolve;
 mod run;
@@ -55,6 +57,9 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Check the crates' layering: no upward use between modules, no cycle between files.
     Layers,
+    /// Merge the run folders of a split run's segments into one (exactly: histograms added,
+    /// thresholds and analyses judged again on the merged data).
+    Merge(merge::MergeArgs),
     /// `cargo xtask <env> <suite>...`: the same as `run <env> <suite>...`.
     #[command(external_subcommand)]
     Env(Vec<String>),
@@ -93,6 +98,13 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Bench(args) => bench::run(&args),
         Command::Layers => layers::run(&run::root()),
+        Command::Merge(args) => {
+            if merge::run(&args)? {
+                Ok(())
+            } else {
+                std::process::exit(1)
+            }
+        }
     }
 }
 
