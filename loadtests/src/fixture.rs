@@ -212,7 +212,8 @@ pub async fn setup(
     };
     for i in 0..count {
         let xff = fixture.hook_address(i);
-        let user = data::new_user(&fixture.run_id, 0, i as u64);
+        // Numbered by the segment, so a split run's instances never make the same user.
+        let user = data::new_user(&fixture.run_id, 0, segment.unit(i as u64));
         let what = format!("setup: registering test user {} of {count}", i + 1);
         let reg = with_retries!(&what, client::register(vu, &user, xff.as_deref()))?;
         let auth = Auth {

@@ -343,4 +343,30 @@ mod tests {
         let e = Store::restore(&dump).unwrap_err();
         assert!(e.contains("\"t\"") && e.contains("histogram"), "{e}");
     }
+
+    #[test]
+    fn gauges_of_parallel_instances_add_up_and_other_kinds_merge_as_usual() {
+        let gauge = |vus: f64| {
+            let mut s = Store::new();
+            for second in 0..3 {
+                s.add(&sample("vus", MetricKind::Gauge, "", vus, second));
+                s.add(&sample("c", MetricKind::Counter, "", 1.0, second));
+            }
+            s
+        };
+        let mut whole = gauge(2.0);
+        whole.merge_parallel_at(&gauge(3.0), 0);
+        let vus = whole.sink("vus", &[]).unwrap();
+        assert_eq!(vus.aggregate(Aggregation::Value, Duration::ZERO), Some(5.0));
+        assert_eq!(whole.count("c"), 6.0);
+        let w = whole
+            .get("vus")
+            .unwrap()
+            .timeline()
+            .windows()
+            .next()
+            .unwrap();
+        assert_eq!((w.bucket.min, w.bucket.max), (5.0, 5.0));
+        assert_eq!(w.bucket.sum / w.bucket.count as f64, 5.0);
+    }
 }

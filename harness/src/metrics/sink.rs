@@ -211,6 +211,40 @@ impl Sink {
         }
     }
 
+    /// Adds a gauge of a parallel instance: values at one moment sum (`vus` of two machines).
+    /// Other kinds merge as [`Sink::merge`] does.
+    pub fn add_parallel(&mut self, other: &Sink) {
+        match (&mut *self, other) {
+            (
+                Sink::Gauge {
+                    value,
+                    min,
+                    max,
+                    count,
+                },
+                Sink::Gauge {
+                    value: v,
+                    min: mi,
+                    max: ma,
+                    count: c,
+                },
+            ) => {
+                if *c == 0 {
+                    return;
+                }
+                if *count == 0 {
+                    (*value, *min, *max, *count) = (*v, *mi, *ma, *c);
+                } else {
+                    *value += v;
+                    *min += mi;
+                    *max += ma;
+                    *count = (*count).max(*c);
+                }
+            }
+            _ => self.merge(other),
+        }
+    }
+
     /// How many samples went in.
     pub fn samples(&self) -> u64 {
         match self {

@@ -214,12 +214,41 @@ impl Store {
     /// a split run, whose time series line up by the wall clock. Sinks merge exactly (HDR
     /// histograms add); a window lands in the bucket holding its first second.
     pub fn merge_at(&mut self, other: &Store, offset: u64) {
+        self.merge_with(other, offset, false);
+    }
+
+    /// [`Store::merge_at`] for a store that ran at the same time as this one, on another
+    /// machine (a segment of a split run): as above, except that gauges add — the `vus` of
+    /// parallel instances at one moment sum to the whole's — both the whole-run gauge (value,
+    /// min and max each summed: the min and max are bounds of the whole's) and each window
+    /// (its mean, min and max summed).
+    pub fn merge_parallel_at(&mut self, other: &Store, offset: u64) {
+        self.merge_with(other, offset, true);
+    }
+
+    fn merge_with(&mut self, other: &Store, offset: u64, parallel: bool) {
         for (name, theirs) in other.iter() {
+            let sum = parallel && theirs.kind == MetricKind::Gauge;
             for (tags, sink) in &theirs.by_tags {
-                self.merge_sink(name, tags, sink);
+                if sum {
+                    let slot = self.slot(name, theirs.kind);
+                    self.series[slot]
+                        .by_tags
+                        .entry(tags.clone())
+                        .or_insert_with(|| Sink::new(theirs.kind))
+                        .add_parallel(sink);
+                } else {
+                    self.merge_sink(name, tags, sink);
+                }
             }
             for w in theirs.timeline.windows() {
-                self.merge_window(name, theirs.kind, w.start + offset, w.bucket);
+                let second = w.start + offset;
+                if sum {
+                    let slot = self.slot(name, theirs.kind);
+                    self.series[slot].timeline.add_parallel_at(second, w.bucket);
+                } else {
+                    self.merge_window(name, theirs.kind, second, w.bucket);
+                }
             }
             self.add_overflowed(name, theirs.overflowed);
         }

@@ -58,6 +58,23 @@ impl Bucket {
         }
     }
 
+    /// Adds a parallel instance's gauge window: the means, minima and maxima sum.
+    fn add_parallel(&mut self, other: &Bucket) {
+        if other.count == 0 {
+            return;
+        }
+        if self.count == 0 {
+            *self = other.clone();
+            return;
+        }
+        let n = self.count.max(other.count);
+        let mean = |b: &Bucket| b.sum / b.count as f64;
+        self.sum = (mean(self) + mean(other)) * n as f64;
+        self.count = n;
+        self.min += other.min;
+        self.max += other.max;
+    }
+
     fn merge(&mut self, other: &Bucket) {
         self.count += other.count;
         self.sum += other.sum;
@@ -156,6 +173,11 @@ impl Timeline {
     /// Adds a whole bucket at `second` (merging runs: a coarser window lands where it starts).
     pub(crate) fn merge_at(&mut self, second: u64, b: &Bucket) {
         self.bucket_at(second).merge(b);
+    }
+
+    /// Adds a parallel instance's gauge window at `second` (see [`Bucket`]'s sums).
+    pub(crate) fn add_parallel_at(&mut self, second: u64, b: &Bucket) {
+        self.bucket_at(second).add_parallel(b);
     }
 
     fn bucket_at(&mut self, second: u64) -> &mut Bucket {

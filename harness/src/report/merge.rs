@@ -3,9 +3,11 @@
 //!
 //! - Stores: each part's whole store (in its `segment.store`) is restored and added at its
 //!   wall-clock offset: HDR histograms add (percentiles of the union, exactly), counters sum,
-//!   rates sum their trues and totals, gauges keep the last value and the extremes (a gauge's
-//!   time series sums per second: `vus` of the parts at one second add up), checks and failure
-//!   classes are their metrics'. Windows land in the merged second holding their first second.
+//!   rates sum their trues and totals, gauges add (`vus` and `vus_max` of parallel instances
+//!   at one moment sum: the whole-run value, min and max each summed — min and max are then
+//!   bounds of the whole's; per window the means, minima and maxima summed), checks and
+//!   failure classes are their metrics'. Windows land in the merged second holding their
+//!   first second.
 //! - Scenarios: iterations and interruptions summed; the VU plan is the parts' plans added step
 //!   by step, its peak the whole's peak.
 //! - Thresholds (windowed too) and analyses are evaluated again on the merged store.
@@ -272,7 +274,7 @@ pub fn merge(parts: &[Part], partial: bool) -> Result<Report, String> {
     let mut store = Store::new();
     for p in &loaded {
         let restored = Store::restore(&info(p).store).map_err(|e| format!("{}: {e}", p.source))?;
-        store.merge_at(&restored, offset(p) as u64);
+        store.merge_parallel_at(&restored, offset(p) as u64);
     }
     let end = loaded
         .iter()
