@@ -5,6 +5,7 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use common::{quiet, server_answering};
 use harness::prelude::*;
@@ -114,4 +115,36 @@ fn the_segments_of_one_test_share_its_fingerprint_and_another_plan_does_not() {
     };
     assert_eq!(test("0/3", "p(95)<200"), test("2/3", "p(95)<200"));
     assert_ne!(test("0/3", "p(95)<200"), test("0/3", "p(95)<300"));
+}
+
+#[tokio::test]
+async fn an_instance_waits_for_the_common_start_and_refuses_to_run_when_too_late() {
+    let server = server_answering(200).await;
+    let at = std::time::SystemTime::now() + Duration::from_millis(800);
+    let on_time = quiet("start")
+        .base_url(server.uri())
+        .start_at(at, Duration::from_secs(5))
+        .scenario(Scenario::new("s", PerVuIterations::new(1, 1), common::ping))
+        .run()
+        .await
+        .unwrap();
+    assert!(on_time.ended_early.is_none());
+    assert!(std::time::SystemTime::now() >= at);
+    assert!(on_time.scenarios[0].start >= Duration::from_millis(700));
+
+    let late = quiet("start")
+        .base_url(server.uri())
+        .start_at(
+            std::time::SystemTime::now() - Duration::from_secs(5),
+            Duration::from_secs(1),
+        )
+        .scenario(Scenario::new("s", PerVuIterations::new(1, 1), common::ping))
+        .run()
+        .await
+        .unwrap();
+    let end = late.ended_early.as_ref().expect("refused");
+    assert_eq!(end.phase, harness::run::Phase::Start);
+    assert!(end.reason.contains("tolerance"), "{}", end.reason);
+    assert_eq!(late.count("http_reqs"), 0.0);
+    assert!(!late.passed());
 }
