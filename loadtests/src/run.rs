@@ -53,12 +53,7 @@ impl SuiteRun {
     #[track_caller]
     pub fn assert_no_litter(&self) {
         let Some(mock) = &self.mock else { return };
-        let api = mock.mock().api();
-        let litter: Vec<_> = api
-            .organizations()
-            .iter()
-            .flat_map(|org| api.live_resources(org))
-            .collect();
+        let litter = litter(mock);
         assert!(
             litter.is_empty(),
             "{} left {} live objects behind: {litter:?}",
@@ -99,8 +94,8 @@ pub fn production_guard(env: &str, suite: Suite, allowed: bool) -> Result<(), Er
     Ok(())
 }
 
-/// The live agents, pipelines and deployments the embedded mock still holds.
-fn litter(mock: &RunningMock) -> Vec<String> {
+/// The live agents, pipelines and deployments a mock still holds (litter a run left).
+pub fn litter(mock: &RunningMock) -> Vec<String> {
     let api = mock.mock().api();
     api.organizations()
         .iter()

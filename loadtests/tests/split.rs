@@ -111,12 +111,7 @@ fn smoke_as_three_segment_processes_merges_into_the_whole_run() {
         merged.problems
     );
     // Each instance deleted what it created: the mock holds nothing live.
-    let api = mock.mock().api();
-    let litter: Vec<_> = api
-        .organizations()
-        .iter()
-        .flat_map(|org| api.live_resources(org))
-        .collect();
+    let litter = loadtests::run::litter(&mock);
     assert!(litter.is_empty(), "{litter:?}");
 
     // The merged folder's summary.json lists its parts and validates against the schema.

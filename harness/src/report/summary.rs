@@ -5,8 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use base64::Engine;
-use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
 use serde::Serialize;
 
 use super::text::TREND_COLUMNS;
@@ -336,13 +334,9 @@ fn histogram(sink: &Sink) -> Option<EncodedHistogram> {
     if t.count == 0 {
         return None;
     }
-    let mut bytes = Vec::new();
-    V2DeflateSerializer::new()
-        .serialize(&t.hist, &mut bytes)
-        .ok()?;
     Some(EncodedHistogram {
         encoding: "hdr-v2-deflate-base64",
         scale: crate::metrics::TREND_SCALE,
-        data: base64::engine::general_purpose::STANDARD.encode(bytes),
+        data: crate::metrics::encode_histogram(&t.hist)?,
     })
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Result, bail};
 
-use super::{Ctx, json_field, path};
+use super::{Ctx, json_field, k6_run, path};
 use crate::proc::{Server, free_port, measure, pinned};
 
 /// A minimal ASGI app: 200 `ok` to everything.
@@ -51,25 +51,7 @@ fn k6(url: &str, secs: u64) -> Result<(f64, f64)> {
     let script = dir.join("kaizen-bench-k6-keepalive.js");
     std::fs::write(&script, K6_SCRIPT)?;
     let summary = dir.join("kaizen-bench-k6-keepalive.json");
-    let _ = std::fs::remove_file(&summary);
-    let mut cmd = pinned(
-        0,
-        "k6",
-        &[
-            "run",
-            "--quiet",
-            "--no-usage-report",
-            "--vus",
-            "50",
-            "--duration",
-            &format!("{secs}s"),
-            "--summary-export",
-            path(&summary),
-            path(&script),
-        ],
-    );
-    cmd.env("URL", url).env("K6_NO_USAGE_REPORT", "true");
-    measure(cmd, Duration::from_secs(secs + 120))?;
+    k6_run(&script, url, 50, secs, &summary)?;
     Ok(k6_counts(&summary))
 }
 

@@ -194,6 +194,19 @@ fn k6_rps(summary: &std::path::Path) -> f64 {
 fn k6(url: &str, vus: usize, secs: u64, think: bool) -> Result<(f64, u64)> {
     let script = k6_script(think)?;
     let summary = std::env::temp_dir().join("kaizen-bench-k6-summary.json");
+    let peak = k6_run(&script, url, vus, secs, &summary)?;
+    Ok((k6_rps(&summary), peak))
+}
+
+/// One k6 run of `script` on core 0 with `URL` set, its summary exported; its peak RSS.
+fn k6_run(
+    script: &std::path::Path,
+    url: &str,
+    vus: usize,
+    secs: u64,
+    summary: &std::path::Path,
+) -> Result<u64> {
+    let _ = std::fs::remove_file(summary);
     let mut cmd = pinned(
         0,
         "k6",
@@ -206,13 +219,13 @@ fn k6(url: &str, vus: usize, secs: u64, think: bool) -> Result<(f64, u64)> {
             "--duration",
             &format!("{secs}s"),
             "--summary-export",
-            path(&summary),
-            path(&script),
+            path(summary),
+            path(script),
         ],
     );
     cmd.env("URL", url).env("K6_NO_USAGE_REPORT", "true");
     let (_, peak, _) = measure(cmd, Duration::from_secs(secs + 120))?;
-    Ok((k6_rps(&summary), peak))
+    Ok(peak)
 }
 
 pub fn run(args: &BenchArgs) -> Result<()> {
