@@ -14,7 +14,7 @@ use harness::segment::Segment;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-/// A server whose `/slow` answers after 60 ms and `/fast` at once.
+/// A server whose `/slow` answers after 200 ms and `/fast` at once.
 async fn server() -> MockServer {
     let server = MockServer::builder()
         .disable_request_recording()
@@ -22,7 +22,7 @@ async fn server() -> MockServer {
         .await;
     Mock::given(method("GET"))
         .and(path("/slow"))
-        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(60)))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(200)))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -205,11 +205,11 @@ async fn the_merged_p95_is_the_whole_runs_and_not_the_mean_of_the_parts_p95s() {
         .collect();
     let mean = part_p95s.iter().sum::<f64>() / 3.0;
     let whole = p(&merged, "p(95)");
-    // One part is slow at p95, two are fast: their mean is a third of a slow request; the
-    // whole run's p95 is a slow request (17 % of all requests were slow).
-    assert!(whole >= 60.0, "merged p95 {whole}");
+    // One part is slow at p95, two are fast: their mean is about a third of a slow request;
+    // the whole run's p95 is a slow request (17 % of all requests were slow).
+    assert!(whole >= 200.0, "merged p95 {whole}");
     assert!(
-        mean < 40.0,
-        "mean of the parts' p95s {mean} ({part_p95s:?})"
+        mean < 0.75 * whole,
+        "mean of the parts' p95s {mean} ({part_p95s:?}), merged {whole}"
     );
 }

@@ -294,7 +294,12 @@ impl<D: Send + Sync + 'static> Planned<D> {
         let aborted = stop.reason();
         // Verdicts are about the load: a run that ended before it has none but its end.
         let loaded = ended_early.as_ref().is_none_or(|e| !e.phase.before_load());
-        let invalid = loaded.then(|| test.validity.judge(&store)).flatten();
+        // A run that ended early is judged by its end: a panicking scenario's own cost (a
+        // backtrace printed on a worker thread) must not turn its verdict into INVALID.
+        let invalid = ended_early
+            .is_none()
+            .then(|| test.validity.judge(&store))
+            .flatten();
         let mut analyses = if loaded {
             analyze(
                 &test.analyses,
