@@ -144,7 +144,9 @@ async fn a_real_prometheus_reads_the_runs_requests_and_quantiles_during_and_afte
         .unwrap();
     let prom = start_prometheus(&binary, exporter.local_addr()).await;
 
+    // Not time-scaled: the query at 5 s must land during the run, not in the linger after it.
     let test = Test::new("prometheus round trip")
+        .time_scale(1.0)
         .base_url(server.uri())
         .observer(exporter.clone())
         .scenario(Scenario::new("mix", ConstantVus::new(4, secs(8)), |vu| {
