@@ -53,31 +53,12 @@ pub fn run(args: &MergeArgs) -> Result<bool> {
     Ok(report.passed())
 }
 
-/// The merged time series, one line per window per metric, as a run streams it.
+/// The merged time series in the streamed file's format (older windows coarser, as kept).
 fn write_series(out: &Path, report: &harness::Report) -> Result<()> {
-    let mut text = String::new();
-    for (name, series) in report.store.iter() {
-        for w in series.timeline().windows() {
-            let b = w.bucket;
-            let line = serde_json::json!({
-                "t": w.start,
-                "seconds": w.seconds,
-                "metric": name,
-                "count": b.count,
-                "sum": b.sum,
-                "min": b.min.is_finite().then_some(b.min),
-                "max": b.max.is_finite().then_some(b.max),
-                "trues": b.trues,
-                "p50": b.percentile(50.0),
-                "p95": b.percentile(95.0),
-                "p99": b.percentile(99.0),
-            });
-            text.push_str(&line.to_string());
-            text.push('\n');
-        }
-    }
     let tmp = out.join("timeseries.ndjson.part");
-    std::fs::write(&tmp, text)?;
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+    harness::run::write_windows(&report.store, &mut file)?;
+    drop(file);
     std::fs::rename(&tmp, out.join("timeseries.ndjson"))?;
     Ok(())
 }

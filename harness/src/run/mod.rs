@@ -25,6 +25,7 @@ pub(crate) use orchestrate::analyze;
 pub use plan::Plan;
 pub use report::{CheckResult, EndpointRow, Report, ScenarioInfo};
 pub use segment_record::{MergeRecord, MergedPart, SegmentRecord};
+pub use series_out::write_windows;
 pub use stop::Stop;
 pub use validity::Validity;
 

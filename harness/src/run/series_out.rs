@@ -12,6 +12,47 @@ use serde::Serialize;
 use crate::Error;
 use crate::metrics::{MetricKind, Store};
 
+impl<'a> Line<'a> {
+    fn of(metric: &'a str, kind: MetricKind, w: &crate::metrics::Window<'_>) -> Line<'a> {
+        let b = w.bucket;
+        let seen = b.count > 0;
+        Line {
+            t: w.start,
+            metric,
+            seconds: (w.seconds != 1).then_some(w.seconds),
+            count: b.count,
+            sum: b.sum,
+            min: seen.then_some(b.min),
+            max: seen.then_some(b.max),
+            trues: (kind == MetricKind::Rate).then_some(b.trues),
+            p50: b.percentile(50.0),
+            p95: b.percentile(95.0),
+            p99: b.percentile(99.0),
+        }
+    }
+}
+
+/// Every window a store holds, oldest first, in the streamed file's format (a window longer
+/// than a second says so in `seconds`): the time series of a run merged from segments.
+pub fn write_windows(store: &Store, out: &mut impl Write) -> std::io::Result<()> {
+    let mut lines: Vec<Line<'_>> = store
+        .iter()
+        .flat_map(|(metric, series)| {
+            let kind = series.kind();
+            series
+                .timeline()
+                .windows()
+                .map(move |w| Line::of(metric, kind, &w))
+        })
+        .collect();
+    lines.sort_by(|a, b| a.t.cmp(&b.t).then(a.metric.cmp(b.metric)));
+    for line in &lines {
+        serde_json::to_writer(&mut *out, line)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}
+
 /// A second is written once this many seconds have passed after it ends. A VU sends its samples
 /// at the end of each iteration and before each sleep, so a sample can reach the collector as
 /// late as its iteration's next pause; the store keeps one-second buckets for a minute, and a
@@ -32,6 +73,9 @@ pub(crate) struct SeriesOut {
 struct Line<'a> {
     t: u64,
     metric: &'a str,
+    /// Only for a window longer than a second (a merged run's older windows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seconds: Option<u64>,
     count: u64,
     sum: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -89,20 +133,7 @@ impl SeriesOut {
                 if w.seconds != 1 || w.start < self.next || w.start >= until {
                     continue;
                 }
-                let b = w.bucket;
-                let seen = b.count > 0;
-                lines.push(Line {
-                    t: w.start,
-                    metric,
-                    count: b.count,
-                    sum: b.sum,
-                    min: seen.then_some(b.min),
-                    max: seen.then_some(b.max),
-                    trues: (kind == MetricKind::Rate).then_some(b.trues),
-                    p50: b.percentile(50.0),
-                    p95: b.percentile(95.0),
-                    p99: b.percentile(99.0),
-                });
+                lines.push(Line::of(metric, kind, &w));
             }
         }
         lines.sort_by(|a, b| a.t.cmp(&b.t).then(a.metric.cmp(b.metric)));
@@ -133,5 +164,37 @@ impl SeriesOut {
                     self.path.display()
                 )
             })
+    }
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::*;
+    use crate::metrics::{Sample, Tags, Value};
+
+    #[test]
+    fn every_window_is_a_line_and_only_coarse_ones_say_their_length() {
+        let mut store = Store::new();
+        for s in 0..200u64 {
+            store.add(&Sample {
+                metric: "c".into(),
+                kind: MetricKind::Counter,
+                tags: Tags::default(),
+                value: Value::Number(1.0),
+                at: std::time::Duration::from_secs(s),
+            });
+        }
+        let mut out = Vec::new();
+        write_windows(&store, &mut out).unwrap();
+        let lines: Vec<serde_json::Value> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let total: f64 = lines.iter().map(|l| l["count"].as_f64().unwrap()).sum();
+        assert_eq!(total, 200.0);
+        assert!(lines.iter().any(|l| l["seconds"] == 10));
+        let last = lines.last().unwrap();
+        assert!(last.get("seconds").is_none() && last["t"] == 199, "{last}");
     }
 }
