@@ -25,8 +25,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Layers, from the bottom up; each uses only those below it (a test, `tests/layers.rs`, holds
-//! the code to it):
+//! Layers, from the bottom up; each uses only those below it (`cargo xtask layers`, and its
+//! test in `xtask/src/layers.rs`, hold the code to it):
 //! - [`metrics`]: samples, [`metrics::Aggregation`], sinks (HDR histograms), the store with
 //!   one-second buckets, the table of built-in metrics.
 //! - [`threshold`]: verdicts — the k6 threshold grammar, its parser and evaluation, abort reasons;

@@ -1,4 +1,6 @@
-//! Settings read from the environment, validated with the input quoted.
+//! Settings read from the environment, validated with the input quoted. Only the edges call
+//! the `*_from_env` functions ([`crate::console::Console::from_env`], a program's `main`); the
+//! engine takes values.
 
 use crate::Error;
 
@@ -43,7 +45,8 @@ pub fn prometheus_linger_from_env() -> Result<std::time::Duration, Error> {
     }
 }
 
-/// Parses a time scale: a finite number above 0 (1 = real time, 0.05 = twenty times faster).
+/// Parses a time scale as written: a finite number above 0 (1 = real time, 0.05 = twenty times
+/// faster), at most 100.
 pub fn parse_time_scale(value: &str) -> Result<f64, Error> {
     let err = |reason: &str| Error::Env {
         var: TIME_SCALE_VAR,
@@ -51,13 +54,18 @@ pub fn parse_time_scale(value: &str) -> Result<f64, Error> {
         reason: reason.to_string(),
     };
     let v: f64 = value.trim().parse().map_err(|_| err("not a number"))?;
+    time_scale_problem(v).map_or(Ok(v), |reason| Err(err(reason)))
+}
+
+/// What is wrong with a time scale given as a number, if anything.
+pub fn time_scale_problem(v: f64) -> Option<&'static str> {
     if !v.is_finite() || v <= 0.0 {
-        return Err(err("must be a number above 0, such as 0.05 or 1"));
+        Some("must be a number above 0, such as 0.05 or 1")
+    } else if v > 100.0 {
+        Some("must be at most 100")
+    } else {
+        None
     }
-    if v > 100.0 {
-        return Err(err("must be at most 100"));
-    }
-    Ok(v)
 }
 
 /// The time scale from `LOADTEST_TIME_SCALE`, 1 when unset.

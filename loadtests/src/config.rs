@@ -14,7 +14,7 @@ const BUILT_IN: &str = include_str!("../environments.toml");
 pub const DEFAULT_ENV: &str = "mock";
 
 /// One environment's settings.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Environment {
     /// Empty: start the embedded mock.
@@ -61,11 +61,11 @@ pub struct ConfiguredThreshold {
 }
 
 impl Config {
-    /// The built-in file, or `LOADTEST_CONFIG` when set.
-    pub fn load() -> Result<Config, Error> {
-        match std::env::var("LOADTEST_CONFIG") {
-            Ok(path) if !path.is_empty() => {
-                let text = std::fs::read_to_string(&path)
+    /// The built-in file, or the file at `path` (`LOADTEST_CONFIG`, read by the caller).
+    pub fn load(path: Option<&str>) -> Result<Config, Error> {
+        match path {
+            Some(path) if !path.is_empty() => {
+                let text = std::fs::read_to_string(path)
                     .map_err(|e| Error::Config(format!("LOADTEST_CONFIG={path}: {e}")))?;
                 Config::parse(&text).map_err(|e| Error::Config(format!("{path}: {e}")))
             }

@@ -19,22 +19,31 @@
 //! - [`suites`]: the seven shapes and mixes.
 //! - [`config`]: environments and thresholds from `environments.toml`; [`analysis`]: a suite's
 //!   breaking-point, recovery or degradation analysis from it.
-//! - [`run`](mod@run): the runner tying it together.
-//! - [`reports`]: the run folder and its files.
+//! - [`target`]: flags, environment variables and the config resolved once into a target.
+//! - [`execute`]: a suite run as a library — prepared on a target, run, its reports written.
+//! - [`entry`]: the edge the `#[tokio::test]`s stand on ([`run`], [`check`]); the `loadtest`
+//!   binary (`src/bin/loadtest.rs`) is the other.
+//! - [`reports`]: the run folder and its files; [`merge`](mod@merge): a split run's folders
+//!   merged into one.
 
 pub mod analysis;
 pub mod client;
 pub mod config;
 pub mod data;
+pub mod entry;
+pub mod execute;
 pub mod fixture;
+pub mod merge;
 pub mod model;
 pub mod reports;
-pub mod run;
 pub mod suites;
+pub mod target;
 pub mod teardown;
 
-pub use run::{RunOptions, SuiteRun, check, run, run_with};
+pub use entry::{check, run, run_with};
+pub use execute::{RunOptions, SuiteRun};
 pub use suites::Suite;
+pub use target::{Flags, Target};
 
 /// What can stop a suite before it runs.
 #[derive(Debug, thiserror::Error)]
@@ -48,4 +57,7 @@ pub enum Error {
     /// The run happened but its report could not be written: the run fails rather than lose it.
     #[error("could not write the report {path}: {reason}")]
     Report { path: String, reason: String },
+    /// A split run's parts that cannot be merged, and why.
+    #[error("merge: {0}")]
+    Merge(String),
 }

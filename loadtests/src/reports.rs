@@ -56,11 +56,9 @@ pub fn run_folder(
     Ok(folder)
 }
 
-/// The commit the suites were built from: `GITHUB_SHA` in GitHub Actions, else `git rev-parse`.
+/// The commit the suites were built from, by `git rev-parse` (in GitHub Actions the edge takes
+/// `GITHUB_SHA` instead); `None` where there is no repository, as in the runner image.
 pub fn git_commit() -> Option<String> {
-    if let Some(sha) = std::env::var("GITHUB_SHA").ok().filter(|s| !s.is_empty()) {
-        return Some(sha);
-    }
     let out = std::process::Command::new("git")
         .arg("-C")
         .arg(workspace_root())
@@ -73,8 +71,13 @@ pub fn git_commit() -> Option<String> {
 }
 
 /// Writes the finished run's reports into `folder`, and appends `summary.md` to
-/// `$GITHUB_STEP_SUMMARY` when that is set.
-pub fn write_all(folder: &Path, report: &Report, info: &RunInfo) -> Result<(), Error> {
+/// `step_summary` (`$GITHUB_STEP_SUMMARY`) when given.
+pub fn write_all(
+    folder: &Path,
+    report: &Report,
+    info: &RunInfo,
+    step_summary: Option<&Path>,
+) -> Result<(), Error> {
     let summary = serde_json::to_vec_pretty(&report.summary(info))
         .map_err(|e| failed(&folder.join("summary.json"), e.into()))?;
     write_whole(&folder.join("summary.json"), &summary)?;
@@ -87,15 +90,14 @@ pub fn write_all(folder: &Path, report: &Report, info: &RunInfo) -> Result<(), E
     let mut md = Vec::new();
     report.write_markdown(&mut md).expect("writing to memory");
     write_whole(&folder.join("summary.md"), &md)?;
-    if let Some(step) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {
+    if let Some(step) = step_summary {
         use std::io::Write;
-        let step = PathBuf::from(step);
         std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(&step)
+            .open(step)
             .and_then(|mut f| f.write_all(&md))
-            .map_err(|e| failed(&step, e))?;
+            .map_err(|e| failed(step, e))?;
     }
     Ok(())
 }

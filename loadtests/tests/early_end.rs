@@ -338,11 +338,8 @@ async fn ctrl_c_during_setup_leaves_every_report_file_saying_interrupted_then_ex
         .mount(&server)
         .await;
     let dir = scratch("sigint");
-    // target/<profile>/deps/early_end-HASH → target/<profile>/examples/run_suite
-    let exe = std::env::current_exe().unwrap();
-    let example = exe.parent().unwrap().parent().unwrap();
-    let child = Command::new(example.join("examples").join("run_suite"))
-        .arg("smoke")
+    let child = Command::new(env!("CARGO_BIN_EXE_loadtest"))
+        .args(["run", "smoke"])
         .env("LOADTEST_ENV", "mock")
         .env("LOADTEST_PROGRESS", "0")
         .env("LOADTEST_TIME_SCALE", "0.05")
@@ -428,7 +425,7 @@ async fn a_scenario_that_panics_ends_the_run_leaves_every_report_file_and_teardo
         .run()
         .await
         .unwrap();
-    loadtests::reports::write_all(&folder, &report, &RunInfo::default()).unwrap();
+    loadtests::reports::write_all(&folder, &report, &RunInfo::default(), None).unwrap();
     assert!(
         started.elapsed() < Duration::from_secs(20),
         "the panic stops the other scenario"

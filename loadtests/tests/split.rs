@@ -1,4 +1,4 @@
-//! The smoke suite as three segment processes (the `run_suite` runner with `LOADTEST_SEGMENT`
+//! The smoke suite as three segment processes (the `loadtest` runner with `LOADTEST_SEGMENT`
 //! and a common `LOADTEST_START_AT`) against one mock server, merged back into one run.
 
 use std::path::{Path, PathBuf};
@@ -15,14 +15,9 @@ fn scratch() -> PathBuf {
     dir
 }
 
-/// `target/<profile>/examples/run_suite`, which `cargo test` builds with the tests.
+/// The `loadtest` runner, which `cargo test` builds with the tests.
 fn runner() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.parent()
-        .and_then(Path::parent)
-        .unwrap()
-        .join("examples")
-        .join("run_suite")
+    PathBuf::from(env!("CARGO_BIN_EXE_loadtest"))
 }
 
 fn part(folder: &Path) -> Part {
@@ -45,7 +40,7 @@ fn smoke_as_three_segment_processes_merges_into_the_whole_run() {
     let children: Vec<_> = (0..3)
         .map(|i| {
             Command::new(runner())
-                .arg("smoke")
+                .args(["run", "smoke"])
                 .env("LOADTEST_ENV", "mock")
                 .env("BASE_URL", mock.url())
                 .env("LOADTEST_SEGMENT", format!("{i}/3"))
@@ -111,14 +106,14 @@ fn smoke_as_three_segment_processes_merges_into_the_whole_run() {
         merged.problems
     );
     // Each instance deleted what it created: the mock holds nothing live.
-    let litter = loadtests::run::litter(&mock);
+    let litter = loadtests::execute::litter(&mock);
     assert!(litter.is_empty(), "{litter:?}");
 
     // The merged folder's summary.json lists its parts and validates against the schema.
     let out = dir.join("merged");
     std::fs::create_dir_all(&out).unwrap();
     let info = RunInfo::default();
-    loadtests::reports::write_all(&out, &merged, &info).unwrap();
+    loadtests::reports::write_all(&out, &merged, &info, None).unwrap();
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(doc["merged"]["parts"].as_array().unwrap().len(), 3);

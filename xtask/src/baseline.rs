@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use base64::Engine;
 use serde_json::{Value, json};
 
-use crate::run::{root, runs_of};
+use crate::paths::{root, runs_of};
 
 /// Alert levels: (warning, critical) ratios of the current run to the baseline.
 pub const P95_LEVELS: (f64, f64) = (1.2, 1.5);

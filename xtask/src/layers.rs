@@ -41,13 +41,53 @@ pub fn project_rules(root: &Path) -> Vec<Rules> {
             src: root.join("mock-server/src"),
             ranks: &[("faults", 1), ("domain", 1), ("mock", 2), ("transport", 3)],
         },
+        Rules {
+            src: root.join("loadtests/src"),
+            ranks: &[
+                ("model", 0),
+                ("analysis", 0),
+                ("data", 1),
+                ("client", 2),
+                ("fixture", 3),
+                // The config checks that every suite has thresholds; the suites' tests read
+                // the config: one layer.
+                ("config", 4),
+                ("suites", 4),
+                ("teardown", 5),
+                ("target", 5),
+                ("target_tests", 5),
+                ("reports", 5),
+                ("execute", 6),
+                ("merge", 6),
+                ("entry", 7),
+                ("bin", 8),
+            ],
+        },
+        Rules {
+            src: root.join("xtask/src"),
+            ranks: &[
+                ("paths", 0),
+                ("proc", 0),
+                ("layers", 0),
+                ("resolve", 1),
+                ("merge", 1),
+                ("baseline", 1),
+                ("bench", 1),
+                ("index", 2),
+                ("run", 3),
+                ("runs", 3),
+            ],
+        },
     ]
 }
 
 /// Every violation in one crate, as sentences.
 pub fn check(rules: &Rules) -> Result<Vec<String>> {
     let files = rust_files(&rules.src)?;
-    let lib = std::fs::read_to_string(rules.src.join("lib.rs")).context("lib.rs")?;
+    // A library's root is lib.rs, a program's main.rs.
+    let lib = std::fs::read_to_string(rules.src.join("lib.rs"))
+        .or_else(|_| std::fs::read_to_string(rules.src.join("main.rs")))
+        .with_context(|| format!("{}: no lib.rs or main.rs", rules.src.display()))?;
     let root_exports = reexports(&lib);
     let rank = |module: &str| rules.ranks.iter().find(|(m, _)| *m == module).map(|r| r.1);
     let mut problems = Vec::new();
@@ -315,10 +355,64 @@ mod tests {
     }
 
     #[test]
-    fn the_harness_and_the_mock_hold_to_their_layers_with_no_file_cycles() {
-        for rules in project_rules(&root()) {
+    fn all_four_crates_hold_to_their_layers_with_no_file_cycles() {
+        let rules = project_rules(&root());
+        assert_eq!(rules.len(), 4, "harness, mock-server, loadtests, xtask");
+        for rules in rules {
             let problems = check(&rules).unwrap();
             assert!(problems.is_empty(), "{}", problems.join("\n"));
+        }
+    }
+
+    fn copy_tree(from: &Path, to: &Path) {
+        for entry in std::fs::read_dir(from).unwrap() {
+            let path = entry.unwrap().path();
+            let dest = to.join(path.file_name().unwrap());
+            if path.is_dir() {
+                std::fs::create_dir_all(&dest).unwrap();
+                copy_tree(&path, &dest);
+            } else {
+                std::fs::copy(&path, &dest).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn an_upward_import_planted_in_each_crates_lowest_layer_is_caught() {
+        for rules in project_rules(&root()) {
+            // A copy of the crate's sources, its lowest layer's first file made to use the
+            // highest layer.
+            let crate_name = rules.src.parent().unwrap().file_name().unwrap().to_owned();
+            let dir = std::env::temp_dir().join(format!(
+                "layers-plant-{}-{}",
+                crate_name.to_string_lossy(),
+                std::process::id()
+            ));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            copy_tree(&rules.src, &dir);
+            let (low, low_rank) = *rules.ranks.iter().min_by_key(|r| r.1).unwrap();
+            let (high, high_rank) = *rules.ranks.iter().max_by_key(|r| r.1).unwrap();
+            let file = [dir.join(format!("{low}.rs")), dir.join(low).join("mod.rs")]
+                .into_iter()
+                .find(|p| p.is_file())
+                .unwrap_or_else(|| panic!("{low} has no file"));
+            let mut text = std::fs::read_to_string(&file).unwrap();
+            text.push_str(&format!("\nuse crate::{high}::Planted;\n"));
+            std::fs::write(&file, text).unwrap();
+            let planted = Rules {
+                src: dir.clone(),
+                ranks: rules.ranks,
+            };
+            let problems = check(&planted).unwrap();
+            let _ = std::fs::remove_dir_all(&dir);
+            assert_eq!(problems.len(), 1, "{crate_name:?}: {problems:#?}");
+            assert!(
+                problems[0].contains(&format!(
+                    "({low}, layer {low_rank}) uses crate::{high} ({high}, layer {high_rank})"
+                )),
+                "{crate_name:?}: {problems:#?}"
+            );
         }
     }
 

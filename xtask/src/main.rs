@@ -14,6 +14,7 @@ mod bench;
 mod index;
 mod layers;
 mod merge;
+mod paths;
 mod proc;
 mod resolve;
 mod run;
@@ -92,12 +93,12 @@ fn main() -> anyhow::Result<()> {
             let status = std::process::Command::new(proc::cargo())
                 .args(["run", "--release", "-p", "mock-server", "--"])
                 .args(&flags)
-                .current_dir(run::root())
+                .current_dir(paths::root())
                 .status()?;
             std::process::exit(status.code().unwrap_or(1));
         }
         Command::Bench(args) => bench::run(&args),
-        Command::Layers => layers::run(&run::root()),
+        Command::Layers => layers::run(&paths::root()),
         Command::Merge(args) => {
             if merge::run(&args)? {
                 Ok(())

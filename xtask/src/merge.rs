@@ -1,13 +1,10 @@
 //! `cargo xtask merge <run folders...> --out <folder> [--partial]`: the segments of a split run
-//! (their `summary.json`) merged exactly into one run folder with every file — summary.json
-//! listing its parts, report.html, junit.xml, summary.md and timeseries.ndjson — whose verdict
-//! is the run's. Exits 0 when the merged run passed, 1 otherwise.
+//! merged exactly into one run folder ([`loadtests::merge::merge_folders`], which `loadtest
+//! merge` also runs). Exits 0 when the merged run passed, 1 otherwise.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
-use harness::report::RunInfo;
-use harness::report::merge::{Part, merge};
+use anyhow::Result;
 
 #[derive(Debug, clap::Args)]
 pub struct MergeArgs {
@@ -23,42 +20,11 @@ pub struct MergeArgs {
 }
 
 pub fn run(args: &MergeArgs) -> Result<bool> {
-    let mut parts = Vec::new();
-    for folder in &args.folders {
-        let path = folder.join("summary.json");
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("{}: no summary.json to merge", folder.display()))?;
-        parts.push(Part::parse(folder.display().to_string(), &text).map_err(anyhow::Error::msg)?);
-    }
-    if args.out.join("summary.json").exists() {
-        bail!(
-            "{} already holds a summary.json: give a new folder to --out",
-            args.out.display()
-        );
-    }
-    let report = merge(&parts, args.partial).map_err(anyhow::Error::msg)?;
-    let first = &parts[0].summary.run;
-    let info = RunInfo {
-        suite: first.suite.clone(),
-        environment: first.environment.clone(),
-        git_commit: loadtests::reports::git_commit(),
-    };
-    std::fs::create_dir_all(&args.out)?;
-    loadtests::reports::write_all(&args.out, &report, &info).map_err(anyhow::Error::msg)?;
-    write_series(&args.out, &report)?;
+    let commit = std::env::var("GITHUB_SHA").ok().filter(|s| !s.is_empty());
+    let report = loadtests::merge::merge_folders(&args.folders, &args.out, args.partial, commit)?;
     let mut text = Vec::new();
     report.write_summary(&mut text)?;
     print!("{}", String::from_utf8_lossy(&text));
     println!("  merged run: {}", args.out.display());
     Ok(report.passed())
-}
-
-/// The merged time series in the streamed file's format (older windows coarser, as kept).
-fn write_series(out: &Path, report: &harness::Report) -> Result<()> {
-    let tmp = out.join("timeseries.ndjson.part");
-    let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-    harness::run::write_windows(&report.store, &mut file)?;
-    drop(file);
-    std::fs::rename(&tmp, out.join("timeseries.ndjson"))?;
-    Ok(())
 }

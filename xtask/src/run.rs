@@ -5,7 +5,7 @@
 //! `reports/<env>/<UTC time>/<suite>/` at the workspace root, whatever the working directory.
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -13,7 +13,9 @@ use anyhow::{Context, Result, bail};
 use loadtests::Suite;
 
 use crate::index::{Row, write_index};
-use crate::resolve::{Resolved, resolve};
+use crate::paths::{root, runs_of};
+use crate::resolve::resolve;
+use loadtests::Target;
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
@@ -22,41 +24,32 @@ pub struct RunArgs {
     /// Suite names, or `all`.
     #[arg(required = true)]
     pub suites: Vec<String>,
-    /// Passed on as LOADTEST_TIME_SCALE (every stage and duration multiplied by it).
+    /// Every stage and duration multiplied by it (else LOADTEST_TIME_SCALE, else 1).
     #[arg(long)]
-    pub time_scale: Option<f64>,
+    pub time_scale: Option<String>,
     /// Lets stress, spike and soak run against production.
     #[arg(long)]
     pub allow_production: bool,
 }
 
-/// The workspace root, absolute.
-pub fn root() -> PathBuf {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    here.canonicalize().unwrap_or(here)
-}
-
-/// Where an environment's runs are kept: `<root>/reports/<env>`.
-pub fn runs_of(env: &str) -> PathBuf {
-    root().join("reports").join(env)
-}
-
 pub fn run(args: &RunArgs) -> Result<()> {
-    let config = loadtests::config::Config::load().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let var = loadtests::entry::process_var;
+    let config = loadtests::config::Config::load(var("LOADTEST_CONFIG").as_deref())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let r = resolve(
         &config,
         &args.env,
         &args.suites,
-        args.time_scale,
+        args.time_scale.clone(),
         args.allow_production,
         &var,
     )
     .map_err(|problems| anyhow::anyhow!("nothing was run:\n  - {}", problems.join("\n  - ")))?;
-    if let Some(url) = &r.base_url {
+    let t = &r.target;
+    if let Some(url) = &t.base_url {
         reachable(url)?;
     }
-    if r.env == "production" {
+    if t.env == "production" {
         println!(
             "PRODUCTION: {} against {} (time scale {})",
             r.suites
@@ -64,42 +57,33 @@ pub fn run(args: &RunArgs) -> Result<()> {
                 .map(|s| s.name())
                 .collect::<Vec<_>>()
                 .join(", "),
-            r.base_url.as_deref().unwrap_or("?"),
-            r.time_scale.unwrap_or(1.0)
+            t.base_url.as_deref().unwrap_or("?"),
+            t.time_scale
         );
     }
-    let features: Vec<&str> = r.suites.iter().map(|s| s.name()).collect();
-    let features = features.join(",");
-    println!("== building the suites once ({features})");
+    println!("== building the suites' runner once (loadtest)");
     let built = Command::new(crate::proc::cargo())
-        .args([
-            "test",
-            "-p",
-            "loadtests",
-            "--no-run",
-            "--features",
-            &features,
-        ])
+        .args(["build", "-p", "loadtests", "--bin", "loadtest"])
         .current_dir(root())
         .status()?;
     if !built.success() {
         bail!("the suites did not build");
     }
-    let dir = runs_of(&r.env).join(harness::report::compact_timestamp(
+    let dir = runs_of(&t.env).join(harness::report::compact_timestamp(
         std::time::SystemTime::now(),
     ));
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut rows = Vec::new();
     for suite in &r.suites {
-        println!("== {suite} on {}", r.env);
-        let passed = run_suite(&r, *suite, &features, &dir)?;
-        let baseline = crate::baseline::load(&r.env, suite.name());
+        println!("== {suite} on {}", t.env);
+        let passed = run_suite(t, *suite, &dir)?;
+        let baseline = crate::baseline::load(&t.env, suite.name());
         rows.push(
             Row::read(suite.name(), passed, &dir.join(suite.name()))
                 .with_baseline(baseline.as_ref()),
         );
     }
-    let table = write_index(&dir, &r.env, &rows)?;
+    let table = write_index(&dir, &t.env, &rows)?;
     println!("\n{table}");
     println!("reports in {}", dir.display());
     let failed: Vec<&str> = rows
@@ -114,35 +98,26 @@ pub fn run(args: &RunArgs) -> Result<()> {
     }
 }
 
-/// Runs one suite's test, its output streamed and kept in `<dir>/<suite>/console.log`.
-fn run_suite(r: &Resolved, suite: Suite, features: &str, dir: &Path) -> Result<bool> {
+/// Runs one suite on the `loadtest` runner with the resolved target as its flags, its output
+/// streamed and kept in `<dir>/<suite>/console.log`; passed when it exits 0.
+fn run_suite(t: &Target, suite: Suite, dir: &Path) -> Result<bool> {
     let folder = dir.join(suite.name());
     std::fs::create_dir_all(&folder)?;
     let log = std::fs::File::create(folder.join("console.log"))?;
     let mut cmd = Command::new(crate::proc::cargo());
-    cmd.args([
-        "test",
-        "-p",
-        "loadtests",
-        "--features",
-        features,
-        "--test",
-        suite.name(),
-    ])
-    .current_dir(root())
-    .env("LOADTEST_ENV", &r.env)
-    .env("LOADTEST_REPORT_DIR", dir)
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    match &r.base_url {
-        Some(url) => cmd.env("BASE_URL", url),
-        None => cmd.env_remove("BASE_URL"),
-    };
-    if let Some(s) = r.time_scale {
-        cmd.env("LOADTEST_TIME_SCALE", s.to_string());
+    cmd.args(["run", "-q", "-p", "loadtests", "--bin", "loadtest", "--"])
+        .args(["run", suite.name(), "--env", &t.env])
+        .arg("--out")
+        .arg(dir)
+        .args(["--time-scale", &t.time_scale.to_string()])
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(url) = &t.base_url {
+        cmd.args(["--base-url", url]);
     }
-    if r.allow_production {
-        cmd.env("LOADTEST_ALLOW_PRODUCTION", "1");
+    if t.allow_production {
+        cmd.arg("--allow-production");
     }
     let mut child = cmd.spawn()?;
     let log = std::sync::Arc::new(std::sync::Mutex::new(log));

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::{Result, bail};
 
-use crate::run::root;
+use crate::paths::root;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ReportCommand {
@@ -120,7 +120,7 @@ mod tests {
         assert!(root.is_absolute());
         assert!(root.join("Cargo.toml").is_file() && root.join("loadtests").is_dir());
         assert_eq!(
-            crate::run::runs_of("mock"),
+            crate::paths::runs_of("mock"),
             root.join("reports").join("mock")
         );
     }

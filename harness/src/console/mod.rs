@@ -38,7 +38,8 @@ pub struct Console {
 impl Console {
     /// Progress per `LOADTEST_PROGRESS` (on unless `0`), the summary on stdout, signals
     /// handled (a first Ctrl-C or SIGTERM stops gracefully, teardown runs; a second at once),
-    /// and a Prometheus endpoint when `LOADTEST_PROMETHEUS_LISTEN` is set (checked in
+    /// a Prometheus endpoint when `LOADTEST_PROMETHEUS_LISTEN` is set, and
+    /// `LOADTEST_TIME_SCALE` for a test that sets no time scale (both checked in
     /// [`Console::run`], before any load).
     pub fn from_env() -> Console {
         Console {
@@ -85,10 +86,14 @@ impl Console {
             Some(addr) => Some(PrometheusExporter::listen(addr).await?),
             None => None,
         };
-        let test = match &exporter {
+        let mut test = match &exporter {
             Some(e) => test.observer(e.clone()),
             None => test,
         };
+        // The console is the edge: a test that chose no time scale takes LOADTEST_TIME_SCALE.
+        if test.time_scale_given().is_none() {
+            test = test.time_scale(settings::time_scale_from_env()?);
+        }
         let planned = test.plan()?;
         let stop = planned.stopper();
         let signals = self

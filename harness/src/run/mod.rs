@@ -217,10 +217,17 @@ impl<D: Send + Sync + 'static> Test<D> {
         self
     }
 
-    /// Overrides `LOADTEST_TIME_SCALE`.
+    /// Multiplies every stage and duration (not think times): 1 = real time, 0.05 = twenty
+    /// times shorter. Default 1; [`Console::from_env`](crate::console::Console::from_env)
+    /// applies `LOADTEST_TIME_SCALE` to a test that sets none.
     pub fn time_scale(mut self, scale: f64) -> Self {
         self.time_scale = Some(scale);
         self
+    }
+
+    /// The time scale, when one was given.
+    pub(crate) fn time_scale_given(&self) -> Option<f64> {
+        self.time_scale
     }
 
     pub fn connections(mut self, model: ConnectionModel) -> Self {

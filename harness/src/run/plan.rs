@@ -63,11 +63,12 @@ fn general(reason: impl Into<String>) -> Error {
 
 pub(super) fn validate<D>(t: &Test<D>) -> Result<Plan, Error> {
     let mut errors = Vec::new();
-    let scale = match t.time_scale {
-        Some(s) => settings::parse_time_scale(&s.to_string()),
-        None => settings::time_scale_from_env(),
-    };
-    let scale = scale.map_err(|e| errors.push(e)).unwrap_or(1.0);
+    let mut scale = t.time_scale.unwrap_or(1.0);
+    if let Some(reason) = settings::time_scale_problem(scale) {
+        errors.push(general(format!("time scale {scale}: {reason}")));
+        // The rest is checked at full length, so every other problem is still named.
+        scale = 1.0;
+    }
     if t.scenarios.is_empty() {
         errors.push(general("the test has no scenario"));
     }
