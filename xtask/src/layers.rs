@@ -73,6 +73,7 @@ pub fn project_rules(root: &Path) -> Vec<Rules> {
                 ("merge", 1),
                 ("baseline", 1),
                 ("bench", 1),
+                ("k8s", 1),
                 ("index", 2),
                 ("run", 3),
                 ("runs", 3),

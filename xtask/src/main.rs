@@ -8,10 +8,12 @@
 //! - `cargo xtask bench`: the generator and the mock measured side by side with wrk and k6.
 //! - `cargo xtask layers`: checks that no lower layer of a crate uses a higher one.
 //! - `cargo xtask merge <folders...> --out <folder> [--partial]`: a split run's segments, merged.
+//! - `cargo xtask k8s render <env> <suite> [--segments N]`: a run's Kubernetes Jobs, as YAML.
 
 mod baseline;
 mod bench;
 mod index;
+mod k8s;
 mod layers;
 mod merge;
 mod paths;
@@ -61,6 +63,11 @@ enum Command {
     /// Merge the run folders of a split run's segments into one (exactly: histograms added,
     /// thresholds and analyses judged again on the merged data).
     Merge(merge::MergeArgs),
+    /// Kubernetes: print a run's Jobs (or its merge, or the nightly CronJob) as YAML.
+    K8s {
+        #[command(subcommand)]
+        what: k8s::K8sCommand,
+    },
     /// `cargo xtask <env> <suite>...`: the same as `run <env> <suite>...`.
     #[command(external_subcommand)]
     Env(Vec<String>),
@@ -99,6 +106,7 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Bench(args) => bench::run(&args),
         Command::Layers => layers::run(&paths::root()),
+        Command::K8s { what } => k8s::run(&what),
         Command::Merge(args) => {
             if merge::run(&args)? {
                 Ok(())
