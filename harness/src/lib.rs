@@ -8,15 +8,17 @@
 //! ```no_run
 //! use harness::prelude::*;
 //!
+//! async fn ping(vu: &mut Vu) -> Result<(), BoxError> {
+//!     let res = vu.get("/health").name("GET /health").send().await;
+//!     vu.check("status is 200", res.status == 200);
+//!     vu.think(millis(500), millis(1500)).await;
+//!     Ok(())
+//! }
+//!
 //! # async fn example() -> Result<(), harness::Error> {
 //! let report = Test::new("health")
 //!     .base_url("http://127.0.0.1:8000")
-//!     .scenario(Scenario::new("ping", ConstantVus::new(5, secs(30)), |vu| Box::pin(async move {
-//!         let res = vu.get("/health").name("GET /health").send().await;
-//!         vu.check("status is 200", res.status == 200);
-//!         vu.think(millis(500), millis(1500)).await;
-//!         Ok(())
-//!     })))
+//!     .scenario(Scenario::from_fn("ping", ConstantVus::new(5, secs(30)), ping))
 //!     .threshold("http_req_duration", "p(95)<200")
 //!     .threshold("http_req_failed", "rate<0.01")
 //!     .run()
@@ -25,6 +27,27 @@
 //! # Ok(()) }
 //! ```
 //!
+//! An iteration is a plain `async fn(&mut Vu)`, or `async fn(&mut Vu, &D)` to receive the
+//! setup value (`Test::setup`), handed over as it is; it calls other `async fn`s as steps. A
+//! weighted choice of steps is declared, not computed — the original script's
+//! `if (Math.random() < 0.3) register() else login()` becomes a [`Mix`](scenario::Mix), drawn
+//! with the VU's seeded generator, its weights checked when it compiles:
+//!
+//! ```no_run
+//! # use harness::prelude::*;
+//! async fn register(vu: &mut Vu, _: &()) -> Result<(), BoxError> { Ok(()) }
+//! async fn login(vu: &mut Vu, _: &()) -> Result<(), BoxError> { Ok(()) }
+//!
+//! async fn visit(vu: &mut Vu) -> Result<(), BoxError> {
+//!     let done = const { Mix::new().with(30, register).with(70, login) }.run(vu, &()).await;
+//!     vu.think(secs(2), secs(4)).await;
+//!     done
+//! }
+//! ```
+//!
+//! A closure can stand for the function too, boxing its future itself:
+//! `Scenario::new("ping", executor, |vu| Box::pin(async move { … }))`.
+//!
 //! Layers, from the bottom up; each uses only those below it (`cargo xtask layers`, and its
 //! test in `xtask/src/layers.rs`, hold the code to it):
 //! - [`metrics`]: samples, [`metrics::Aggregation`], sinks (HDR histograms), the store with
@@ -32,7 +55,8 @@
 //! - [`threshold`]: verdicts — the k6 threshold grammar, its parser and evaluation, abort reasons;
 //!   [`analysis`]: breaking point, recovery, degradation over the time series.
 //! - [`engine`]: VUs ([`Vu`]), the instrumented HTTP client, sample buffers.
-//! - [`executor`] and [`scenario`]: the six executors (pure plans plus run loops); [`Scenario`].
+//! - [`executor`] and [`scenario`]: the six executors (pure plans plus run loops); [`Scenario`],
+//!   its `async fn` steps and weighted [`Mix`](scenario::Mix)es.
 //! - [`run`]: [`Test`] → [`run::Plan`] → setup, scenarios, teardown, verdicts → [`Report`];
 //!   the collector; [`run::Stop`].
 //! - [`report`]: writers of a finished report (text summary, `summary.json`, HTML, JUnit,
@@ -75,7 +99,7 @@ pub mod prelude {
         RampingArrivalRate, RampingVus, RateStage, SharedIterations, Stage,
     };
     pub use crate::metrics::MetricKind;
-    pub use crate::scenario::{millis, secs};
+    pub use crate::scenario::{Mix, Step, millis, secs};
     pub use crate::threshold::{Aggregation, Threshold};
     pub use crate::{BoxError, Error, Method, Report, Scenario, Test};
     pub use std::time::Duration;

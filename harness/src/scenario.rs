@@ -1,6 +1,11 @@
 //! A named scenario: an executor, its VU function and its common options (k6's `scenarios`).
-//! `D` is the test's setup value: a scenario made with [`Scenario::with_data`] receives it as a
-//! `&D`, typed — a scenario of another test's data does not compile into this test.
+//! `D` is the test's setup value: a scenario's function receives it as a `&D`, typed — a scenario
+//! of another test's data does not compile into this test. The function is a plain `async fn`
+//! ([`Scenario::from_fn`], through the [`Step`] adapters) or a closure that boxes its future
+//! ([`Scenario::new`], [`Scenario::with_data`]); [`Mix`] draws among weighted steps.
+
+mod mix;
+mod step;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +15,9 @@ use futures::future::BoxFuture;
 use crate::BoxError;
 use crate::engine::{SetupValue, Vu, VuFn};
 use crate::executor::Executor;
+
+pub use mix::{Draw, Mix, NoSteps, Shares, Then};
+pub use step::{Iteration, Step, VuOnly, VuStep, WithData};
 
 /// A scenario's function with the setup value: one iteration of one VU.
 type DataFn<D> =
@@ -63,7 +71,30 @@ impl<D> Clone for Scenario<D> {
 }
 
 impl<D: Send + Sync + 'static> Scenario<D> {
-    /// A scenario running `exec` once per iteration:
+    /// A scenario running an `async fn` once per iteration — `async fn(&mut Vu)`, or
+    /// `async fn(&mut Vu, &D)` to receive the test's setup value — returning
+    /// `Result<(), BoxError>`:
+    ///
+    /// ```no_run
+    /// # use harness::prelude::*;
+    /// async fn browse(vu: &mut Vu) -> Result<(), BoxError> {
+    ///     vu.get("/health").name("GET /health").send().await;
+    ///     vu.think(millis(500), millis(1500)).await;
+    ///     Ok(())
+    /// }
+    /// let s: Scenario = Scenario::from_fn("browse", ConstantVus::new(5, secs(30)), browse);
+    /// ```
+    ///
+    /// Its future is boxed once per iteration, as a closure given to [`Scenario::new`] boxes
+    /// its own; what the function awaits inside (other `async fn`s, a [`Mix`]) is not boxed.
+    pub fn from_fn<F, M>(name: impl Into<String>, executor: impl Into<Executor>, f: F) -> Self
+    where
+        F: Iteration<D, M>,
+    {
+        Scenario::with_data(name, executor, move |vu, data: &D| f.start(vu, data))
+    }
+
+    /// A scenario running `exec`, a closure that boxes its future, once per iteration:
     ///
     /// ```no_run
     /// # use harness::prelude::*;
@@ -79,7 +110,8 @@ impl<D: Send + Sync + 'static> Scenario<D> {
         Scenario::with_data(name, executor, move |vu, _: &D| exec(vu))
     }
 
-    /// A scenario whose function also receives the test's setup value:
+    /// A scenario whose function, a closure that boxes its future, also receives the test's
+    /// setup value:
     ///
     /// ```no_run
     /// # use harness::prelude::*;

@@ -3,7 +3,6 @@
 //! pauses after each step and 2–4 s at the end.
 
 use harness::prelude::*;
-use rand::Rng;
 
 use super::flow::{Outcome, pause};
 use crate::client::{self, Auth};
@@ -22,23 +21,17 @@ pub fn shape() -> RampingVus {
     )
 }
 
-pub fn iteration<'a>(
-    vu: &'a mut Vu,
-    fixture: &'a Fixture,
-) -> futures::future::BoxFuture<'a, Result<(), BoxError>> {
-    Box::pin(async move {
-        let mut outcome = Outcome::default();
-        if vu.rng().random_bool(0.3) {
-            register_branch(vu, fixture, &mut outcome).await;
-        } else {
-            login_branch(vu, fixture, &mut outcome).await;
-        }
-        pause(vu, (2.0, 4.0)).await;
-        outcome.finish()
-    })
+/// 30 % register a new user, 70 % log in as a test user → 2–4 s.
+pub async fn iteration(vu: &mut Vu, fixture: &Fixture) -> Result<(), BoxError> {
+    let branch = const { Mix::new().with(30, register).with(70, login) };
+    let done = branch.run(vu, fixture).await;
+    pause(vu, (2.0, 4.0)).await;
+    done
 }
 
-async fn register_branch(vu: &mut Vu, fixture: &Fixture, o: &mut Outcome) {
+/// Register → 1–2 s; with its token: me → 0.5–1 s, logout → 1–2 s.
+async fn register(vu: &mut Vu, fixture: &Fixture) -> Result<(), BoxError> {
+    let mut o = Outcome::default();
     let xff = fixture.forwarded_for(vu.id(), vu.iteration());
     let xff = xff.as_deref();
     let n = next(vu);
@@ -46,7 +39,9 @@ async fn register_branch(vu: &mut Vu, fixture: &Fixture, o: &mut Outcome) {
     let reg = client::register(vu, &user, xff).await;
     vu.check("register returns 201 with tokens", reg.is_ok());
     pause(vu, (1.0, 2.0)).await;
-    let Some(reg) = o.note(reg) else { return };
+    let Some(reg) = o.note(reg) else {
+        return o.finish();
+    };
     let auth = Auth {
         token: &reg.tokens.access_token,
         forwarded_for: xff,
@@ -62,16 +57,22 @@ async fn register_branch(vu: &mut Vu, fixture: &Fixture, o: &mut Outcome) {
     vu.check("logout succeeds", out.is_ok());
     o.note(out);
     pause(vu, (1.0, 2.0)).await;
+    o.finish()
 }
 
-async fn login_branch(vu: &mut Vu, fixture: &Fixture, o: &mut Outcome) {
+/// Log in → 1–2 s; with its token: me → 0.5–1 s, agents → 1–2 s, logout → 1–2 s, then me
+/// again, refused.
+async fn login(vu: &mut Vu, fixture: &Fixture) -> Result<(), BoxError> {
+    let mut o = Outcome::default();
     let xff = fixture.forwarded_for(vu.id(), vu.iteration());
     let xff = xff.as_deref();
     let (_, user) = fixture.user_for(vu.id());
     let logged = client::login(vu, &user.email, data::PASSWORD, xff).await;
     vu.check("login returns tokens", logged.is_ok());
     pause(vu, (1.0, 2.0)).await;
-    let Some(logged) = o.note(logged) else { return };
+    let Some(logged) = o.note(logged) else {
+        return o.finish();
+    };
     let auth = Auth {
         token: &logged.tokens.access_token,
         forwarded_for: xff,
@@ -95,4 +96,5 @@ async fn login_branch(vu: &mut Vu, fixture: &Fixture, o: &mut Outcome) {
     let revoked = client::me_is_rejected(vu, auth).await;
     vu.check("token is revoked after logout", revoked.is_ok());
     o.note(revoked);
+    o.finish()
 }

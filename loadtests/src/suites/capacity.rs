@@ -4,7 +4,6 @@
 //! rate that held and the first that broke. Each VU logs in once and keeps its session; a 401
 //! drops it, and the VU's next iteration logs in again.
 
-use futures::future::BoxFuture;
 use harness::prelude::*;
 
 use super::ops::{self, Resource};
@@ -26,20 +25,18 @@ pub fn shape() -> CapacitySearch {
 #[derive(Debug, Default)]
 struct Kept(Option<Session>);
 
-pub fn iteration<'a>(vu: &'a mut Vu, f: &'a Fixture) -> BoxFuture<'a, Result<(), BoxError>> {
-    Box::pin(async move {
-        let session = match vu.state::<Kept>().0.clone() {
-            Some(s) => s,
-            None => {
-                let s = login(vu, f).await?;
-                vu.state::<Kept>().0 = Some(s.clone());
-                s
-            }
-        };
-        let listed = ops::list_page(vu, &session, Resource::Agent, 1, 20).await;
-        if listed.as_ref().is_err_and(|e| e.is_unauthorized()) {
-            vu.state::<Kept>().0 = None;
+pub async fn iteration(vu: &mut Vu, f: &Fixture) -> Result<(), BoxError> {
+    let session = match vu.state::<Kept>().0.clone() {
+        Some(s) => s,
+        None => {
+            let s = login(vu, f).await?;
+            vu.state::<Kept>().0 = Some(s.clone());
+            s
         }
-        Ok(listed?)
-    })
+    };
+    let listed = ops::list_page(vu, &session, Resource::Agent, 1, 20).await;
+    if listed.as_ref().is_err_and(|e| e.is_unauthorized()) {
+        vu.state::<Kept>().0 = None;
+    }
+    Ok(listed?)
 }

@@ -1,11 +1,10 @@
 //! How an iteration of the original suite flows: pauses after each step (`randomSleep(a, b)`),
 //! steps guarded by what earlier ones returned, and a failure that skips only what depends on
 //! it — the closing pause and the logout always run, so a failing target never turns a VU into
-//! a hot loop.
+//! a hot loop. A logged-in iteration reads as the script: [`log_in`], its steps, [`log_out`].
 
 use std::time::Duration;
 
-use futures::future::BoxFuture;
 use harness::prelude::*;
 
 use crate::fixture::{self, Fixture, Session};
@@ -50,30 +49,41 @@ pub struct Pacing {
     pub after_logout: (f64, f64),
 }
 
-/// What a logged-in iteration does between its login and its logout.
-pub type Work =
-    for<'a> fn(&'a mut Vu, &'a Fixture, &'a Session, &'a mut Outcome) -> BoxFuture<'a, ()>;
+/// A VU logged in as its test user for one iteration: what the steps between login and logout
+/// work with.
+pub struct LoggedIn<'a> {
+    pub fixture: &'a Fixture,
+    pub session: Session,
+}
 
-/// An iteration of agents, pipelines, stress, spike and soak: log in as the VU's test user →
-/// pause (a failed login pauses and ends the iteration) → `work` → log out → pause.
-pub async fn logged_in(
+/// The first step of an iteration of agents, pipelines, stress, spike and soak: log in as the
+/// VU's test user → pause. A failed login pauses too, and its error ends the iteration.
+pub async fn log_in<'a>(
     vu: &mut Vu,
-    f: &Fixture,
+    fixture: &'a Fixture,
     pacing: Pacing,
-    work: Work,
-) -> Result<(), BoxError> {
-    let session = match fixture::login(vu, f).await {
-        Ok(s) => s,
+) -> Result<LoggedIn<'a>, BoxError> {
+    match fixture::login(vu, fixture).await {
+        Ok(session) => {
+            pause(vu, pacing.after_login).await;
+            Ok(LoggedIn { fixture, session })
+        }
         Err(e) => {
             pause(vu, pacing.login_failed).await;
-            return Err(e.into());
+            Err(e.into())
         }
-    };
-    pause(vu, pacing.after_login).await;
-    let mut outcome = Outcome::default();
-    work(vu, f, &session, &mut outcome).await;
-    let out = fixture::logout(vu, &session).await;
-    outcome.note(out);
+    }
+}
+
+/// The last step: log out → pause, whatever the steps in between returned. The iteration's
+/// result is their first error, else the logout's.
+pub async fn log_out(
+    vu: &mut Vu,
+    logged_in: &LoggedIn<'_>,
+    pacing: Pacing,
+    steps: Result<(), impl Into<BoxError>>,
+) -> Result<(), BoxError> {
+    let out = fixture::logout(vu, &logged_in.session).await;
     pause(vu, pacing.after_logout).await;
-    outcome.finish()
+    steps.map_err(Into::into).and(out.map_err(Into::into))
 }

@@ -61,15 +61,15 @@ impl Suite {
     pub fn scenario(self) -> Scenario<Fixture> {
         let smoke = ConstantVus::new(5, secs(30));
         match self {
-            Suite::Smoke => Scenario::with_data("smoke", smoke, smoke::iteration),
-            Suite::Auth => Scenario::with_data("auth", auth::shape(), auth::iteration),
-            Suite::Agents => Scenario::with_data("agents", crud::shape(), crud::agents),
-            Suite::Pipelines => Scenario::with_data("pipelines", crud::shape(), crud::pipelines),
-            Suite::Stress => Scenario::with_data("stress", stress::shape(), stress::iteration),
-            Suite::Spike => Scenario::with_data("spike", spike::shape(), spike::iteration),
-            Suite::Soak => Scenario::with_data("soak", soak::shape(), soak::iteration),
+            Suite::Smoke => Scenario::from_fn("smoke", smoke, smoke::iteration),
+            Suite::Auth => Scenario::from_fn("auth", auth::shape(), auth::iteration),
+            Suite::Agents => Scenario::from_fn("agents", crud::shape(), crud::agents),
+            Suite::Pipelines => Scenario::from_fn("pipelines", crud::shape(), crud::pipelines),
+            Suite::Stress => Scenario::from_fn("stress", stress::shape(), stress::iteration),
+            Suite::Spike => Scenario::from_fn("spike", spike::shape(), spike::iteration),
+            Suite::Soak => Scenario::from_fn("soak", soak::shape(), soak::iteration),
             Suite::Capacity => {
-                Scenario::with_data("capacity", capacity::shape(), capacity::iteration)
+                Scenario::from_fn("capacity", capacity::shape(), capacity::iteration)
             }
         }
     }

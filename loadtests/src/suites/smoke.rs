@@ -12,16 +12,11 @@ use crate::fixture::{Fixture, next};
 const STEP: (f64, f64) = (0.5, 1.0);
 const END: (f64, f64) = (1.0, 2.0);
 
-pub fn iteration<'a>(
-    vu: &'a mut Vu,
-    fixture: &'a Fixture,
-) -> futures::future::BoxFuture<'a, Result<(), BoxError>> {
-    Box::pin(async move {
-        let mut outcome = Outcome::default();
-        steps(vu, fixture, &mut outcome).await;
-        pause(vu, END).await;
-        outcome.finish()
-    })
+pub async fn iteration(vu: &mut Vu, fixture: &Fixture) -> Result<(), BoxError> {
+    let mut outcome = Outcome::default();
+    steps(vu, fixture, &mut outcome).await;
+    pause(vu, END).await;
+    outcome.finish()
 }
 
 async fn steps(vu: &mut Vu, fixture: &Fixture, o: &mut Outcome) {

@@ -1,15 +1,13 @@
 //! spike — 20 VUs, then 1,000 for 2 m, then back to 20: log in, one operation (50 % list agents,
 //! 30 % list pipelines, 15 % metrics summary, 5 % create an agent and read it back), log out.
 
-use futures::future::BoxFuture;
 use harness::prelude::*;
-use rand::Rng;
 
-use super::flow::{Outcome, Pacing, logged_in, pause};
+use super::flow::{LoggedIn, Pacing, log_in, log_out, pause};
 use super::m;
 use super::ops::{self, Resource};
-use crate::client;
-use crate::fixture::{Fixture, Session};
+use crate::client::{self, ApiError};
+use crate::fixture::Fixture;
 
 pub fn shape() -> RampingVus {
     RampingVus::new(
@@ -31,31 +29,47 @@ const PACING: Pacing = Pacing {
     after_logout: (0.1, 0.3),
 };
 
-pub fn iteration<'a>(vu: &'a mut Vu, f: &'a Fixture) -> BoxFuture<'a, Result<(), BoxError>> {
-    Box::pin(logged_in(vu, f, PACING, |vu, f, s, o| {
-        Box::pin(operation(vu, f, s, o))
-    }))
+/// Log in → one operation → log out.
+pub async fn iteration(vu: &mut Vu, f: &Fixture) -> Result<(), BoxError> {
+    let operation = const {
+        Mix::new()
+            .with(50, list_agents)
+            .with(30, list_pipelines)
+            .with(15, metrics_summary)
+            .with(5, create_agent)
+    };
+    let logged_in = log_in(vu, f, PACING).await?;
+    let done = operation.run(vu, &logged_in).await;
+    log_out(vu, &logged_in, PACING, done).await
 }
 
-async fn operation(vu: &mut Vu, f: &Fixture, s: &Session, o: &mut Outcome) {
-    let roll: f64 = vu.rng().random();
-    if roll < 0.50 {
-        o.note(ops::list_page(vu, s, Resource::Agent, 1, 20).await);
-        pause(vu, (0.1, 0.3)).await;
-    } else if roll < 0.80 {
-        o.note(ops::list_page(vu, s, Resource::Pipeline, 1, 20).await);
-        pause(vu, (0.1, 0.3)).await;
-    } else if roll < 0.95 {
-        let m = client::metrics_summary(vu, s.auth()).await;
-        vu.check("metrics summary answers", m.is_ok());
-        o.note(m);
-        pause(vu, (0.1, 0.3)).await;
-    } else {
-        let id = ops::create(vu, f, s, Resource::Agent).await;
-        pause(vu, (0.2, 0.5)).await;
-        if let Some(id) = o.note(id) {
-            o.note(ops::read(vu, s, Resource::Agent, &id).await);
-            pause(vu, (0.1, 0.3)).await;
-        }
-    }
+/// Page 1 of 20 agents → 0.1–0.3 s.
+async fn list_agents(vu: &mut Vu, cx: &LoggedIn<'_>) -> Result<(), ApiError> {
+    let listed = ops::list_page(vu, &cx.session, Resource::Agent, 1, 20).await;
+    pause(vu, (0.1, 0.3)).await;
+    listed
+}
+
+/// Page 1 of 20 pipelines → 0.1–0.3 s.
+async fn list_pipelines(vu: &mut Vu, cx: &LoggedIn<'_>) -> Result<(), ApiError> {
+    let listed = ops::list_page(vu, &cx.session, Resource::Pipeline, 1, 20).await;
+    pause(vu, (0.1, 0.3)).await;
+    listed
+}
+
+/// The metrics summary → 0.1–0.3 s.
+async fn metrics_summary(vu: &mut Vu, cx: &LoggedIn<'_>) -> Result<(), ApiError> {
+    let m = client::metrics_summary(vu, cx.session.auth()).await;
+    vu.check("metrics summary answers", m.is_ok());
+    pause(vu, (0.1, 0.3)).await;
+    m.map(|_| ())
+}
+
+/// Create an agent → 0.2–0.5 s; with its id: read it back → 0.1–0.3 s.
+async fn create_agent(vu: &mut Vu, cx: &LoggedIn<'_>) -> Result<(), ApiError> {
+    let id = ops::create(vu, cx.fixture, &cx.session, Resource::Agent).await;
+    pause(vu, (0.2, 0.5)).await;
+    let read = ops::read(vu, &cx.session, Resource::Agent, &id?).await;
+    pause(vu, (0.1, 0.3)).await;
+    read
 }

@@ -2,15 +2,14 @@
 //! operations per iteration, each drawn uniformly from six: list agents or pipelines (a random
 //! page 1–5 of 20), create an agent or a pipeline (then read it back), me, metrics summary.
 
-use futures::future::BoxFuture;
 use harness::prelude::*;
 use rand::Rng;
 
-use super::flow::{Outcome, Pacing, logged_in, pause};
+use super::flow::{LoggedIn, Outcome, Pacing, log_in, log_out, pause};
 use super::m;
 use super::ops::{self, Resource};
-use crate::client;
-use crate::fixture::{Fixture, Session};
+use crate::client::{self, ApiError};
+use crate::fixture::Fixture;
 
 pub fn shape() -> RampingVus {
     RampingVus::new(
@@ -34,51 +33,70 @@ const PACING: Pacing = Pacing {
     after_logout: (0.5, 1.5),
 };
 
-pub fn iteration<'a>(vu: &'a mut Vu, f: &'a Fixture) -> BoxFuture<'a, Result<(), BoxError>> {
-    Box::pin(logged_in(vu, f, PACING, |vu, f, s, o| {
-        Box::pin(operations(vu, f, s, o))
-    }))
+/// Log in → 2–4 operations, each drawn uniformly from six → log out.
+pub async fn iteration(vu: &mut Vu, f: &Fixture) -> Result<(), BoxError> {
+    let operations = const {
+        Mix::new()
+            .with(1, list_agents)
+            .with(1, list_pipelines)
+            .with(1, create_agent)
+            .with(1, create_pipeline)
+            .with(1, me)
+            .with(1, metrics_summary)
+    };
+    let logged_in = log_in(vu, f, PACING).await?;
+    let mut outcome = Outcome::default();
+    for _ in 0..vu.rng().random_range(2..=4) {
+        outcome.note(operations.run(vu, &logged_in).await);
+    }
+    log_out(vu, &logged_in, PACING, outcome.finish()).await
 }
 
-async fn operations(vu: &mut Vu, f: &Fixture, s: &Session, o: &mut Outcome) {
-    let count = vu.rng().random_range(2..=4);
-    for _ in 0..count {
-        match vu.rng().random_range(0..6) {
-            0 | 1 => {
-                let r = if vu.rng().random_bool(0.5) {
-                    Resource::Agent
-                } else {
-                    Resource::Pipeline
-                };
-                let page = vu.rng().random_range(1..=5);
-                o.note(ops::list_page(vu, s, r, page, 20).await);
-                pause(vu, (0.5, 1.0)).await;
-            }
-            2 | 3 => {
-                let r = if vu.rng().random_bool(0.5) {
-                    Resource::Agent
-                } else {
-                    Resource::Pipeline
-                };
-                let id = ops::create(vu, f, s, r).await;
-                pause(vu, (0.5, 1.0)).await;
-                if let Some(id) = o.note(id) {
-                    o.note(ops::read(vu, s, r, &id).await);
-                    pause(vu, (0.3, 0.7)).await;
-                }
-            }
-            4 => {
-                let me = client::me(vu, s.auth()).await;
-                vu.check("me answers", me.is_ok());
-                o.note(me);
-                pause(vu, (0.3, 0.7)).await;
-            }
-            _ => {
-                let m = client::metrics_summary(vu, s.auth()).await;
-                vu.check("metrics summary answers", m.is_ok());
-                o.note(m);
-                pause(vu, (0.5, 1.0)).await;
-            }
-        }
-    }
+async fn list_agents(vu: &mut Vu, cx: &LoggedIn<'_>) -> Result<(), ApiError> {
+    list(vu, cx, Resource::Agent).await
+}
+
+async fn list_pipelines(vu: &mut Vu, cx: &LoggedIn<'_>) -> Result<(), ApiError> {
+    list(vu, cx, Resource::Pipeline).await
+}
+
+/// A random page (1–5) of 20 → 0.5–1 s.
+async fn list(vu: &mut Vu, cx: &LoggedIn<'_>, r: Resource) -> Result<(), ApiError> {
+    let page = vu.rng().random_range(1..=5);
+    let listed = ops::list_page(vu, &cx.session, r, page, 20).await;
+    pause(vu, (0.5, 1.0)).await;
+    listed
+}
+
+async fn create_agent(vu: &mut Vu, cx: &LoggedIn<'_>) -> Result<(), ApiError> {
+    create(vu, cx, Resource::Agent).await
+}
+
+async fn create_pipeline(vu: &mut Vu, cx: &LoggedIn<'_>) -> Result<(), ApiError> {
+    create(vu, cx, Resource::Pipeline).await
+}
+
+/// Create (the generated defaults) → 0.5–1 s; with its id: read it back → 0.3–0.7 s.
+async fn create(vu: &mut Vu, cx: &LoggedIn<'_>, r: Resource) -> Result<(), ApiError> {
+    let id = ops::create(vu, cx.fixture, &cx.session, r).await;
+    pause(vu, (0.5, 1.0)).await;
+    let read = ops::read(vu, &cx.session, r, &id?).await;
+    pause(vu, (0.3, 0.7)).await;
+    read
+}
+
+/// me → 0.3–0.7 s.
+async fn me(vu: &mut Vu, cx: &LoggedIn<'_>) -> Result<(), ApiError> {
+    let me = client::me(vu, cx.session.auth()).await;
+    vu.check("me answers", me.is_ok());
+    pause(vu, (0.3, 0.7)).await;
+    me.map(|_| ())
+}
+
+/// The metrics summary → 0.5–1 s.
+async fn metrics_summary(vu: &mut Vu, cx: &LoggedIn<'_>) -> Result<(), ApiError> {
+    let m = client::metrics_summary(vu, cx.session.auth()).await;
+    vu.check("metrics summary answers", m.is_ok());
+    pause(vu, (0.5, 1.0)).await;
+    m.map(|_| ())
 }
