@@ -99,13 +99,14 @@ async fn serve(mut stream: TcpStream, mode: Mode, stats: Arc<Stats>) {
     let mut buf = Vec::new();
     let mut served = 0u32;
     loop {
-        if let Mode::IdleClose(idle) = mode {
-            if buf.is_empty() && tokio::time::timeout(idle, stream.readable()).await.is_err() {
-                stats.idle_closes.fetch_add(1, Ordering::SeqCst);
-                // Closed without reading: a request already on its way is answered by the
-                // kernel with a reset, as it is by uvicorn's idle timeout.
-                return;
-            }
+        if let Mode::IdleClose(idle) = mode
+            && buf.is_empty()
+            && tokio::time::timeout(idle, stream.readable()).await.is_err()
+        {
+            stats.idle_closes.fetch_add(1, Ordering::SeqCst);
+            // Closed without reading: a request already on its way is answered by the
+            // kernel with a reset, as it is by uvicorn's idle timeout.
+            return;
         }
         if read_request(&mut stream, &mut buf, &stats).await.is_none() {
             return;

@@ -153,7 +153,7 @@ fn request(tags: &Tags, second: u64, i: u64) -> HttpSample {
         blocked_ms: 0.0,
         connecting_ms: 0.0,
         tls_handshaking_ms: 0.0,
-        expected_response: i % 50 != 0,
+        expected_response: !i.is_multiple_of(50),
         sent: 120,
         received: 300,
         resent: 0,

@@ -65,7 +65,7 @@ async fn connection(mut stream: TcpStream, mode: Mode, count: Arc<AtomicU64>) {
             continue;
         }
         let body_len = match mode {
-            Mode::HangEvery(k) if n % k == 0 => {
+            Mode::HangEvery(k) if n.is_multiple_of(k) => {
                 // Hold the connection open, never answer.
                 tokio::time::sleep(Duration::from_secs(3600)).await;
                 return;

@@ -240,10 +240,10 @@ impl Vu {
     /// request); an absolute URL is parsed once and kept while the VU keeps using it.
     pub(crate) fn resolve(&mut self, url: &str) -> Result<Url, String> {
         if url.starts_with("http://") || url.starts_with("https://") {
-            if let Some((last, parsed)) = &self.last_url {
-                if last == url {
-                    return Ok(parsed.clone());
-                }
+            if let Some((last, parsed)) = &self.last_url
+                && last == url
+            {
+                return Ok(parsed.clone());
             }
             let parsed = Url::parse(url).map_err(|e| format!("invalid URL {url:?}: {e}"))?;
             self.last_url = Some((url.to_string(), parsed.clone()));

@@ -230,10 +230,10 @@ impl Pool {
                 Err(_) => {
                     recorder.counter(names::DROPPED_ITERATIONS, 1.0, &run.tags);
                     dropped += 1;
-                    if missed.len() >= MISSED_CAP {
-                        if let Some(t) = missed.pop_front() {
-                            settle(&mut recorder, t, Instant::now());
-                        }
+                    if missed.len() >= MISSED_CAP
+                        && let Some(t) = missed.pop_front()
+                    {
+                        settle(&mut recorder, t, Instant::now());
                     }
                     missed.push_back(intended);
                     if self.allocated < self.max_vus {

@@ -153,11 +153,11 @@ async fn vu_loop(
 fn compact(steps: Vec<PlanStep>) -> Vec<PlanStep> {
     let mut out: Vec<PlanStep> = Vec::with_capacity(steps.len());
     for s in steps {
-        if let Some(last) = out.last_mut() {
-            if last.offset == s.offset {
-                last.vus = s.vus;
-                continue;
-            }
+        if let Some(last) = out.last_mut()
+            && last.offset == s.offset
+        {
+            last.vus = s.vus;
+            continue;
         }
         out.push(s);
     }

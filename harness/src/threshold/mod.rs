@@ -191,10 +191,10 @@ pub fn compile(
     if !expression.value.is_finite() {
         return Err(err("the limit must be a finite number".into()));
     }
-    if let Aggregation::Percentile(p) = expression.aggregation {
-        if !(0.0..=100.0).contains(&p) {
-            return Err(err(format!("percentile {p} is outside 0..=100")));
-        }
+    if let Aggregation::Percentile(p) = expression.aggregation
+        && !(0.0..=100.0).contains(&p)
+    {
+        return Err(err(format!("percentile {p} is outside 0..=100")));
     }
     let Some(kind) = kind_of(&selector.metric) else {
         return Err(err(format!(

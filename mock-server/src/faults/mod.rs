@@ -182,10 +182,10 @@ impl Faults {
             ("malformed rate", self.malformed_rate),
         ];
         for (name, r) in rates {
-            if let Some(r) = r {
-                if !(0.0..=1.0).contains(&r) {
-                    errors.push(format!("{name} {r} is outside 0..=1"));
-                }
+            if let Some(r) = r
+                && !(0.0..=1.0).contains(&r)
+            {
+                errors.push(format!("{name} {r} is outside 0..=1"));
             }
         }
         let total: f64 = rates.iter().filter_map(|(_, r)| *r).sum();
