@@ -21,17 +21,7 @@ pub fn merge_folders(
     partial: bool,
     commit: Option<String>,
 ) -> Result<Report, Error> {
-    let mut parts = Vec::new();
-    for folder in folders {
-        let path = folder.join("summary.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            Error::Merge(format!(
-                "{}: no summary.json to merge ({e}): did this segment run?",
-                folder.display()
-            ))
-        })?;
-        parts.push(Part::parse(folder.display().to_string(), &text).map_err(Error::Merge)?);
-    }
+    let parts = read_parts(folders, partial)?;
     if out.join("summary.json").exists() {
         return Err(Error::Merge(format!(
             "{} already holds a summary.json: give a new folder to --out",
@@ -55,6 +45,53 @@ pub fn merge_folders(
     Ok(report)
 }
 
+/// Each folder's part. Folders with no `summary.json` (a segment that never ran, or whose
+/// folder was not kept) are named together in one sentence, with what the merge says of the
+/// parts there are (every share missing, those that ended early too); with `partial` they are
+/// left out instead, and the merge reports their shares missing.
+fn read_parts(folders: &[PathBuf], partial: bool) -> Result<Vec<Part>, Error> {
+    let mut parts = Vec::new();
+    let mut absent = Vec::new();
+    for folder in folders {
+        let path = folder.join("summary.json");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                parts.push(Part::parse(folder.display().to_string(), &text).map_err(Error::Merge)?)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let why = if folder.is_dir() {
+                    "holds no summary.json"
+                } else {
+                    "does not exist"
+                };
+                absent.push(format!("{} {why}", folder.display()));
+            }
+            Err(e) => {
+                return Err(Error::Merge(format!("{}: unreadable: {e}", path.display())));
+            }
+        }
+    }
+    if absent.is_empty() {
+        return Ok(parts);
+    }
+    let list = absent.join(", ");
+    if parts.is_empty() {
+        return Err(Error::Merge(format!(
+            "nothing to merge: {list} (no segment ran, or no segment's folder was kept)"
+        )));
+    }
+    if !partial {
+        let merged = merge(&parts, false).err().unwrap_or_else(|| {
+            "merge with --partial to see what there is: the result is PARTIAL and never passes"
+                .into()
+        });
+        return Err(Error::Merge(format!(
+            "{list} (a segment that did not run, or whose folder was not kept): {merged}"
+        )));
+    }
+    Ok(parts)
+}
+
 /// The merged time series in the streamed file's format (older windows coarser, as kept).
 fn write_series(out: &Path, report: &Report) -> Result<(), Error> {
     let path = out.join("timeseries.ndjson");
@@ -69,4 +106,40 @@ fn write_series(out: &Path, report: &Report) -> Result<(), Error> {
     drop(file);
     std::fs::rename(&tmp, &path).map_err(failed)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("merge-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn segments_that_left_no_run_are_named_together_in_one_sentence() {
+        let dir = scratch("absent");
+        let empty = dir.join("smoke-seg-0-of-3");
+        std::fs::create_dir_all(&empty).unwrap();
+        let folders = [
+            empty.clone(),
+            dir.join("smoke-seg-1-of-3"),
+            dir.join("smoke-seg-2-of-3"),
+        ];
+        let e = read_parts(&folders, false).err().unwrap().to_string();
+        assert_eq!(
+            e,
+            format!(
+                "merge: nothing to merge: {} holds no summary.json, {} does not exist, {} does \
+                 not exist (no segment ran, or no segment's folder was kept)",
+                folders[0].display(),
+                folders[1].display(),
+                folders[2].display()
+            )
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

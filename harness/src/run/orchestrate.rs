@@ -384,7 +384,9 @@ async fn wait_for_start(
         Err(late) if late.duration() > tolerance => Some(EarlyEnd::new(
             Phase::Start,
             format!(
-                "setup ended {:.1} s after the common start {}, more than the tolerance of                  {:.1} s: this instance did not run shifted against the others (its share is                  missing from the merge)",
+                "setup ended {:.1} s after the common start {}, more than the tolerance of \
+                 {:.1} s: this instance did not run shifted against the others (its share is \
+                 missing from the merge)",
                 late.duration().as_secs_f64(),
                 crate::clock::rfc3339(at),
                 tolerance.as_secs_f64()

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod prometheus;
+
 use harness::prelude::*;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
