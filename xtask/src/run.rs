@@ -94,10 +94,12 @@ pub fn run(args: &RunArgs) -> Result<()> {
         println!("== {suite} on {}", r.env);
         let passed = run_suite(&r, *suite, &features, &dir)?;
         let baseline = crate::baseline::load(&r.env, suite.name());
-        rows.push(
-            Row::read(suite.name(), passed, &dir.join(suite.name()))
-                .with_baseline(baseline.as_ref()),
-        );
+        rows.push(Row::read(
+            suite.name(),
+            passed,
+            &dir.join(suite.name()),
+            baseline.as_ref(),
+        ));
     }
     let table = write_index(&dir, &r.env, &rows)?;
     println!("\n{table}");
