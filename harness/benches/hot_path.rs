@@ -3,12 +3,16 @@
 
 use std::time::Duration;
 
-use harness::metrics::{HttpSample, MetricKind, Sample, Store, Tags, TrendSink, Value};
+use harness::metrics::{
+    HttpSample, HttpTimings, HttpTraffic, Sample, Store, Tags, Trend, TrendSink,
+};
 use harness::threshold::{Span, Threshold, compile, evaluate};
 
 fn main() {
     divan::main();
 }
+
+const LOGIN_DURATION: Trend = Trend::new("login_duration");
 
 fn tags() -> Tags {
     Tags::from_pairs([
@@ -21,20 +25,18 @@ fn tags() -> Tags {
 }
 
 fn request(tags: &Tags, i: u64) -> HttpSample {
-    HttpSample {
-        tags: tags.clone(),
-        at: Duration::from_millis(i % 60_000),
+    let timings = HttpTimings {
         duration_ms: 1.0 + (i % 100) as f64 * 0.1,
         waiting_ms: 0.9,
-        blocked_ms: 0.0,
-        connecting_ms: 0.0,
-        tls_handshaking_ms: 0.0,
-        expected_response: !i.is_multiple_of(50),
+        ..HttpTimings::default()
+    };
+    let traffic = HttpTraffic {
         sent: 120,
         received: 300,
         resent: 0,
-        error: None,
-    }
+    };
+    let at = Duration::from_millis(i % 60_000);
+    HttpSample::answered(tags.clone(), at, timings, traffic, !i.is_multiple_of(50))
 }
 
 /// One request's seven metrics into the store (the collector's work per request).
@@ -57,13 +59,9 @@ fn aggregate_one_trend_sample(bencher: divan::Bencher) {
     let mut i = 0u64;
     bencher.bench_local(|| {
         i += 1;
-        store.add(divan::black_box(&Sample {
-            metric: "login_duration".into(),
-            kind: MetricKind::Trend,
-            tags: t.clone(),
-            value: Value::Number((i % 500) as f64),
-            at: Duration::from_millis(i % 60_000),
-        }));
+        let at = Duration::from_millis(i % 60_000);
+        let sample = Sample::of(&LOGIN_DURATION, (i % 500) as f64, t.clone(), at);
+        store.add(divan::black_box(&sample));
     });
 }
 

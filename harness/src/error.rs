@@ -13,6 +13,10 @@ pub enum Error {
         input: String,
         reason: String,
     },
+    /// A custom metric is declared with two kinds, or with a built-in metric's name and
+    /// another kind.
+    #[error("metric {metric:?}: {reason}")]
+    Metric { metric: String, reason: String },
     /// A scenario's executor options are inconsistent.
     #[error("scenario {scenario:?}: {reason}")]
     Scenario { scenario: String, reason: String },

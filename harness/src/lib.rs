@@ -10,7 +10,7 @@
 //!
 //! async fn ping(vu: &mut Vu) -> Result<(), BoxError> {
 //!     let res = vu.get("/health").name("GET /health").send().await;
-//!     vu.check("status is 200", res.status == 200);
+//!     vu.check("status is 200", res.status() == Some(200));
 //!     vu.think(millis(500), millis(1500)).await;
 //!     Ok(())
 //! }
@@ -83,7 +83,7 @@ pub mod segment;
 pub mod settings;
 pub mod threshold;
 
-pub use engine::{ConnectionModel, Expected, Response, Vu};
+pub use engine::{ConnectionModel, Expected, Outcome, Response, Vu};
 pub use error::{BoxError, Error};
 /// HTTP methods, for [`Vu::request`].
 pub use http::Method;
@@ -93,12 +93,14 @@ pub use scenario::Scenario;
 /// Everything a scenario author needs, in one import.
 pub mod prelude {
     pub use crate::console::Console;
-    pub use crate::engine::{ConnectionModel, Expected, Response, TransportError, Vu};
+    pub use crate::engine::{
+        ConnectionModel, Expected, Failure, Outcome, Response, TransportError, Vu,
+    };
     pub use crate::executor::{
         CapacitySearch, ConstantArrivalRate, ConstantVus, Executor, PerVuIterations,
         RampingArrivalRate, RampingVus, RateStage, SharedIterations, Stage,
     };
-    pub use crate::metrics::MetricKind;
+    pub use crate::metrics::{Counter, Gauge, MetricKind, Rate, Trend};
     pub use crate::scenario::{Mix, Step, millis, secs};
     pub use crate::threshold::{Aggregation, Threshold};
     pub use crate::{BoxError, Error, Method, Report, Scenario, Test};

@@ -98,7 +98,7 @@ async fn a_vu_sends_all_its_requests_on_one_kept_connection() {
         .scenario(Scenario::new("s", PerVuIterations::new(3, 20), |vu| {
             Box::pin(async move {
                 let res = vu.get("/ping").send().await;
-                assert_eq!((res.status, res.text()), (200, "/ping".to_string()));
+                assert_eq!((res.status(), res.text()), (Some(200), "/ping".to_string()));
                 Ok(())
             })
         }))
@@ -121,7 +121,7 @@ async fn a_connection_the_server_closed_is_replaced_without_a_failed_request() {
         .scenario(Scenario::new("s", PerVuIterations::new(1, 10), |vu| {
             Box::pin(async move {
                 let res = vu.get("/again").send().await;
-                assert_eq!(res.status, 200, "{:?}", res.error_message);
+                assert_eq!(res.status(), Some(200), "{:?}", res.failure());
                 // Let the close arrive before the next request (and once, race it).
                 if vu.iteration() % 2 == 0 {
                     tokio::time::sleep(Duration::from_millis(20)).await;
@@ -148,9 +148,12 @@ async fn a_timed_out_request_fails_alone_and_the_next_one_gets_its_own_response(
                     .timeout(Duration::from_millis(100))
                     .send()
                     .await;
-                assert_eq!(slow.error, Some(TransportError::Timeout));
+                assert_eq!(slow.error(), Some(TransportError::Timeout));
                 let next = vu.get("/fast").send().await;
-                assert_eq!((next.status, next.text()), (200, "/fast".to_string()));
+                assert_eq!(
+                    (next.status(), next.text()),
+                    (Some(200), "/fast".to_string())
+                );
                 Ok(())
             })
         }))
@@ -207,10 +210,11 @@ async fn an_https_url_to_a_plain_http_server_is_a_tls_error() {
         .scenario(Scenario::new("s", PerVuIterations::new(1, 1), |vu| {
             Box::pin(async move {
                 let res = vu.get("/tls").timeout(Duration::from_secs(5)).send().await;
-                assert_eq!(res.error, Some(TransportError::Tls), "{res:?}");
+                assert_eq!(res.error(), Some(TransportError::Tls), "{res:?}");
                 assert!(
-                    res.error_message
+                    res.failure()
                         .unwrap()
+                        .message
                         .contains("connecting to 127.0.0.1")
                 );
                 Ok(())
@@ -268,7 +272,11 @@ async fn https_works_on_one_kept_connection_with_a_trusted_root_and_fails_withou
         .scenario(Scenario::new("s", PerVuIterations::new(1, 5), |vu| {
             Box::pin(async move {
                 let res = vu.get("/secure").send().await;
-                assert_eq!((res.status, res.text()), (200, "/secure".into()), "{res:?}");
+                assert_eq!(
+                    (res.status(), res.text()),
+                    (Some(200), "/secure".into()),
+                    "{res:?}"
+                );
                 Ok(())
             })
         }))
@@ -284,8 +292,8 @@ async fn https_works_on_one_kept_connection_with_a_trusted_root_and_fails_withou
         .scenario(Scenario::new("s", PerVuIterations::new(1, 1), |vu| {
             Box::pin(async move {
                 let res = vu.get("/secure").send().await;
-                assert_eq!(res.error, Some(TransportError::Tls), "{res:?}");
-                assert!(res.error_message.unwrap().contains("certificate"));
+                assert_eq!(res.error(), Some(TransportError::Tls), "{res:?}");
+                assert!(res.failure().unwrap().message.contains("certificate"));
                 Ok(())
             })
         }))

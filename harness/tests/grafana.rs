@@ -240,7 +240,7 @@ fn tour(vu: &mut Vu) -> futures::future::BoxFuture<'_, Result<(), BoxError>> {
             ("/metrics/summary", "GET /metrics/summary"),
         ] {
             let res = vu.get(path).name(name).send().await;
-            vu.check(&format!("{name} is 200"), res.status == 200);
+            vu.check(&format!("{name} is 200"), res.status() == Some(200));
         }
         vu.sleep(millis(50)).await;
         Ok(())

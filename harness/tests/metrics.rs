@@ -3,14 +3,14 @@
 use std::time::Duration;
 
 use harness::metrics::{
-    HttpSample, MAX_TAG_SETS, MetricKind, SKETCH_PRECISION, Sample, Sink, Store, Tags, TrendSink,
-    Value,
+    HttpSample, HttpTimings, HttpTraffic, MAX_TAG_SETS, MetricKind, SKETCH_PRECISION, Sample, Sink,
+    Store, Tags, TrendSink, Value,
 };
 use harness::threshold::Aggregation;
 
 fn sample(metric: &'static str, kind: MetricKind, value: f64, tags: &Tags, at_ms: u64) -> Sample {
     Sample {
-        metric: metric.into(),
+        metric,
         kind,
         tags: tags.clone(),
         value: Value::Number(value),
@@ -145,20 +145,18 @@ fn trend_memory_does_not_grow_with_samples() {
 fn request(tags: &Tags, second: u64, i: u64) -> HttpSample {
     // A latency that wanders over the day: 2–200 ms.
     let ms = 2.0 + ((second * 7 + i * 13) % 1000) as f64 / 5.0;
-    HttpSample {
-        tags: tags.clone(),
-        at: Duration::from_millis(second * 1000 + i * 100),
+    let timings = HttpTimings {
         duration_ms: ms,
         waiting_ms: ms * 0.9,
-        blocked_ms: 0.0,
-        connecting_ms: 0.0,
-        tls_handshaking_ms: 0.0,
-        expected_response: !i.is_multiple_of(50),
+        ..HttpTimings::default()
+    };
+    let traffic = HttpTraffic {
         sent: 120,
         received: 300,
         resent: 0,
-        error: None,
-    }
+    };
+    let at = Duration::from_millis(second * 1000 + i * 100);
+    HttpSample::answered(tags.clone(), at, timings, traffic, !i.is_multiple_of(50))
 }
 
 /// What a suite's run feeds the store each second: ten requests over two endpoints, a
@@ -246,7 +244,7 @@ fn a_minute_windows_p95_matches_the_exact_histogram_within_the_stated_precision(
     let mut exact = TrendSink::new();
     for second in 0..60 {
         for i in 0..10 {
-            exact.add(request(&tags[0], second, i).duration_ms);
+            exact.add(request(&tags[0], second, i).timings.duration_ms);
         }
     }
     for p in [50.0, 95.0, 99.0] {
@@ -285,5 +283,25 @@ fn unique_values_in_a_tag_are_capped_and_the_report_warns() {
         warnings
             .iter()
             .any(|w| w.starts_with("http_req_duration had more than 1000 tag sets"))
+    );
+}
+
+#[test]
+fn a_merge_of_one_name_with_two_kinds_is_a_problem_not_a_silent_drop() {
+    let tags = Tags::default();
+    let mut ours = Store::new();
+    ours.add(&sample("x", MetricKind::Trend, 5.0, &tags, 0));
+    let mut theirs = Store::new();
+    theirs.add(&sample("x", MetricKind::Counter, 1.0, &tags, 0));
+    theirs.add(&sample("x", MetricKind::Counter, 1.0, &tags, 10));
+    assert!(ours.problems().is_empty());
+    ours.merge(&theirs);
+    assert_eq!(ours.count("x"), 1.0, "the trend keeps its one sample");
+    assert_eq!(
+        ours.problems(),
+        [
+            "metric \"x\" is a trend, but 2 samples came to it as a counter (two metric handles \
+          share its name): they were not counted"
+        ]
     );
 }

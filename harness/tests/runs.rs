@@ -249,22 +249,26 @@ async fn configuration_errors_are_all_reported_before_any_request() {
     server.verify().await;
 }
 
+const LOGIN_DURATION: Trend = Trend::new("login_duration");
+const API_ERRORS: Counter = Counter::new("api_errors");
+const SUCCESS_RATE: Rate = Rate::new("success_rate");
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn custom_metrics_checks_and_groups_are_recorded_with_tags() {
     let server = server_answering(201).await;
     let report = quiet("custom")
         .base_url(server.uri())
-        .metric("login_duration", MetricKind::Trend)
-        .metric("api_errors", MetricKind::Counter)
+        .metric(LOGIN_DURATION)
+        .metric(API_ERRORS)
         .scenario(Scenario::new("s", SharedIterations::new(2, 10), |vu| {
             Box::pin(async move {
                 vu.set_group(Some("login"));
                 let res = vu.get("/login").name("GET /login").expect(201).send().await;
-                vu.trend_time("login_duration", res.duration);
-                vu.check("status is 201", res.status == 201);
+                vu.add(&LOGIN_DURATION, res.duration);
+                vu.check("status is 201", res.status() == Some(201));
                 vu.check("always fails", false);
-                vu.counter("api_errors", 2.0);
-                vu.rate("success_rate", true);
+                vu.add(&API_ERRORS, 2.0);
+                vu.add(&SUCCESS_RATE, true);
                 Ok(())
             })
         }))

@@ -180,7 +180,7 @@ async fn a_body_over_the_limit_fails_as_body_too_large_without_being_held() {
         .scenario(Scenario::new("s", SharedIterations::new(1, 2), |vu| {
             Box::pin(async move {
                 let res = vu.get("/big").send().await;
-                assert_eq!(res.error, Some(TransportError::BodyTooLarge), "{res:?}");
+                assert_eq!(res.error(), Some(TransportError::BodyTooLarge), "{res:?}");
                 assert!(res.body.is_empty());
                 Ok(())
             })
@@ -297,7 +297,8 @@ async fn a_server_that_echoes_credentials_never_gets_them_into_the_summary_or_js
                     .send()
                     .await;
                 // As the suites' client does: the error carries the body it got.
-                Err(format!("login: status {}: {}", res.status, res.text()).into())
+                let status = res.status().expect("the server answers");
+                Err(format!("login: status {status}: {}", res.text()).into())
             })
         }))
         .run()

@@ -8,7 +8,7 @@ use common::{quiet, server_answering};
 
 async fn ping(vu: &mut Vu) -> Result<(), BoxError> {
     let res = vu.get("/ping").name("GET /ping").send().await;
-    vu.check("status is 200", res.status == 200);
+    vu.check("status is 200", res.status() == Some(200));
     Ok(())
 }
 
@@ -35,7 +35,7 @@ async fn work(vu: &mut Vu, token: &Token) -> Result<(), BoxError> {
         .bearer(&token.0)
         .send()
         .await;
-    vu.check("status is 200", res.status == 200);
+    vu.check("status is 200", res.status() == Some(200));
     if token.0 != "tok-1" {
         return Err(format!("the setup value reached the VU as {:?}", token.0).into());
     }
@@ -57,18 +57,22 @@ async fn an_async_fn_of_the_vu_and_the_setup_value_receives_it_typed() {
     assert_eq!(report.count("http_reqs{name:GET /work}"), 10.0);
 }
 
+const DRAWN_REGISTER: Counter = Counter::new("drawn_register");
+const DRAWN_LOGIN: Counter = Counter::new("drawn_login");
+const DRAWN_FAILING: Counter = Counter::new("drawn_failing");
+
 async fn register(vu: &mut Vu, _: &()) -> Result<(), BoxError> {
-    vu.counter("drawn_register", 1.0);
+    vu.add(&DRAWN_REGISTER, 1.0);
     Ok(())
 }
 
 async fn login(vu: &mut Vu, _: &()) -> Result<(), BoxError> {
-    vu.counter("drawn_login", 1.0);
+    vu.add(&DRAWN_LOGIN, 1.0);
     Ok(())
 }
 
 async fn failing(vu: &mut Vu, _: &()) -> Result<(), BoxError> {
-    vu.counter("drawn_failing", 1.0);
+    vu.add(&DRAWN_FAILING, 1.0);
     Err("the failing step".into())
 }
 

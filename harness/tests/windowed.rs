@@ -18,7 +18,7 @@ fn store(seconds: u64, slow: std::ops::Range<u64>, fast: f64) -> Store {
         for _ in 0..10 {
             let v = if slow.contains(&t) { 900.0 } else { fast };
             s.add(&Sample {
-                metric: "http_req_duration".into(),
+                metric: "http_req_duration",
                 kind: MetricKind::Trend,
                 tags: Tags::default(),
                 value: Value::Number(v),

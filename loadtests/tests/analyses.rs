@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use harness::analysis::{BreakingPoint, Degradation, Finding, Recovery};
+use harness::analysis::{BreakingPoint, Degradation, Finding, FindingKind, Recovery};
 use harness::executor::CapacitySearch;
 use harness::prelude::*;
 use mock_server::faults::{FaultPlan, Faults};
@@ -212,7 +212,7 @@ async fn a_capacity_search_finds_the_rate_the_mocks_capacity_model_predicts_with
     let f = report
         .analyses
         .iter()
-        .find(|f| f.kind == "capacity")
+        .find(|f| f.kind == FindingKind::Capacity)
         .expect("a capacity finding");
     eprintln!("{}", f.summary);
     for s in &f.steps {
@@ -256,7 +256,7 @@ async fn the_soak_suite_reports_a_target_that_slows_over_time_as_degraded_and_fa
     .await
     .unwrap_or_else(|e| panic!("{e}"));
     let f = &run.report.analyses[0];
-    assert_eq!(f.kind, "degradation");
+    assert_eq!(f.kind, FindingKind::Degradation);
     assert!(!f.passed, "{f:?}");
     assert!(f.summary.starts_with("degraded: p95 grew"), "{f:?}");
     assert!(!run.report.passed());

@@ -9,7 +9,7 @@ async fn capacity_suite_finds_a_rate_within_the_slo_and_leaves_no_litter() {
         .report
         .analyses
         .iter()
-        .find(|f| f.kind == "capacity")
+        .find(|f| f.kind == harness::analysis::FindingKind::Capacity)
         .expect("the search reports what it found");
     assert!(found.passed, "{}", found.summary);
     assert!(found.figures["capacity_rate"] >= 50.0, "{}", found.summary);

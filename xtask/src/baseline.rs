@@ -8,8 +8,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use base64::Engine;
-use serde_json::{Value, json};
+use harness::report::{EncodedHistogram, Summary};
+use serde::{Deserialize, Serialize};
 
 use crate::paths::{root, runs_of};
 
@@ -27,6 +27,44 @@ pub enum Level {
     Ok,
     Warning,
     Critical,
+}
+
+/// `baselines/<env>/<suite>.json`: a passed run's headline numbers and its `http_req_duration`
+/// histogram, which later runs are compared with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Baseline {
+    pub suite: String,
+    pub environment: String,
+    /// The run folder it was taken from.
+    pub from: String,
+    pub started_at: String,
+    pub git_commit: Option<String>,
+    pub time_scale: f64,
+    pub requests: Option<f64>,
+    pub error_rate: Option<f64>,
+    pub p95_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub http_req_duration_histogram: Option<EncodedHistogram>,
+}
+
+impl Baseline {
+    /// The baseline of a passed run's summary, taken from `from`.
+    pub fn of(summary: &Summary, suite: &str, env: &str, from: &Path) -> Baseline {
+        let duration = summary.metrics.get("http_req_duration");
+        Baseline {
+            suite: suite.to_string(),
+            environment: env.to_string(),
+            from: from.display().to_string(),
+            started_at: summary.run.started_at.clone(),
+            git_commit: summary.run.git_commit.clone(),
+            time_scale: summary.run.time_scale,
+            requests: summary.value("http_reqs", "count"),
+            error_rate: summary.value("http_req_failed", "rate"),
+            p95_ms: summary.value("http_req_duration", "p(95)"),
+            p99_ms: summary.value("http_req_duration", "p(99)"),
+            http_req_duration_histogram: duration.and_then(|d| d.histogram.clone()),
+        }
+    }
 }
 
 /// How a run compares with its baseline.
@@ -81,27 +119,18 @@ pub fn compare(p95_now: f64, p95_base: f64, err_now: f64, err_base: f64) -> Comp
     }
 }
 
-/// The p95 of a summary's serialised `http_req_duration` histogram, in ms.
-fn p95_of(histogram: &Value) -> Option<f64> {
-    let data = histogram["data"].as_str()?;
-    let scale = histogram["scale"].as_f64()?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(data)
-        .ok()?;
-    let h: hdrhistogram::Histogram<u64> = hdrhistogram::serialization::Deserializer::new()
-        .deserialize(&mut &bytes[..])
-        .ok()?;
-    Some(h.value_at_quantile(0.95) as f64 / scale)
-}
-
-/// Compares a run's `summary.json` with a saved baseline, from their histograms.
-pub fn compare_summary(summary: &Value, baseline: &Value) -> Option<Comparison> {
-    let now = p95_of(&summary["metrics"]["http_req_duration"]["histogram"])?;
-    let base = p95_of(&baseline["http_req_duration_histogram"])?;
-    let err_now = summary["metrics"]["http_req_failed"]["values"]["rate"]
-        .as_f64()
-        .unwrap_or(0.0);
-    let err_base = baseline["error_rate"].as_f64().unwrap_or(0.0);
+/// Compares a run's summary with a saved baseline, from their `http_req_duration` histograms.
+pub fn compare_summary(summary: &Summary, baseline: &Baseline) -> Option<Comparison> {
+    let now = summary
+        .metrics
+        .get("http_req_duration")?
+        .histogram
+        .as_ref()?;
+    let now = now.percentile(95.0).ok()?;
+    let base = baseline.http_req_duration_histogram.as_ref()?;
+    let base = base.percentile(95.0).ok()?;
+    let err_now = summary.value("http_req_failed", "rate").unwrap_or(0.0);
+    let err_base = baseline.error_rate.unwrap_or(0.0);
     Some(compare(now, base, err_now, err_base))
 }
 
@@ -113,7 +142,7 @@ pub fn path(env: &str, suite: &str) -> PathBuf {
 }
 
 /// The baseline of a suite in an environment, if one was saved.
-pub fn load(env: &str, suite: &str) -> Option<Value> {
+pub fn load(env: &str, suite: &str) -> Option<Baseline> {
     serde_json::from_slice(&std::fs::read(path(env, suite)).ok()?).ok()
 }
 
@@ -124,29 +153,18 @@ pub fn save(env: &str, suite: &str, folder: Option<&Path>) -> Result<()> {
         None => newest(env, suite)?,
     };
     let file = folder.join("summary.json");
-    let summary: Value = serde_json::from_slice(
-        &std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?,
-    )?;
-    if summary["passed"] != true {
+    let text =
+        std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+    let summary = Summary::from_json(&text)
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("reading {}", file.display()))?;
+    if !summary.passed {
         bail!(
             "{} did not pass: a failed run is no baseline",
             file.display()
         );
     }
-    let d = &summary["metrics"]["http_req_duration"];
-    let baseline = json!({
-        "suite": suite,
-        "environment": env,
-        "from": folder.display().to_string(),
-        "started_at": summary["run"]["started_at"],
-        "git_commit": summary["run"]["git_commit"],
-        "time_scale": summary["run"]["time_scale"],
-        "requests": summary["metrics"]["http_reqs"]["values"]["count"],
-        "error_rate": summary["metrics"]["http_req_failed"]["values"]["rate"],
-        "p95_ms": d["values"]["p(95)"],
-        "p99_ms": d["values"]["p(99)"],
-        "http_req_duration_histogram": d["histogram"],
-    });
+    let baseline = Baseline::of(&summary, suite, env, &folder);
     let out = path(env, suite);
     std::fs::create_dir_all(out.parent().expect("a folder"))?;
     std::fs::write(&out, serde_json::to_string_pretty(&baseline)? + "\n")?;
@@ -216,43 +234,49 @@ mod tests {
         }
     }
 
-    fn summary_with(values_ms: impl Iterator<Item = u64>, error_rate: f64) -> Value {
-        let mut h = hdrhistogram::Histogram::<u64>::new_with_max(60_000_000, 3).unwrap();
+    /// A passed run's summary whose requests took `values_ms`, with `error_rate` failed.
+    fn summary_with(values_ms: impl Iterator<Item = u64>, error_rate: f64) -> Summary {
+        let mut trend = harness::metrics::TrendSink::new();
         for v in values_ms {
-            h.record(v * 1000).unwrap();
+            trend.add(v as f64);
         }
-        let mut bytes = Vec::new();
-        hdrhistogram::serialization::Serializer::serialize(
-            &mut hdrhistogram::serialization::V2DeflateSerializer::new(),
-            &h,
-            &mut bytes,
-        )
-        .unwrap();
-        json!({
-            "passed": true,
-            "run": {"started_at": "2026-11-29T00:00:00Z", "git_commit": null, "time_scale": 1.0},
-            "metrics": {
-                "http_reqs": {"values": {"count": 100.0}},
-                "http_req_failed": {"values": {"rate": error_rate}},
-                "http_req_duration": {
-                    "values": {"p(95)": 0.0, "p(99)": 0.0},
-                    "histogram": {
-                        "encoding": "hdr-v2-deflate-base64",
-                        "scale": 1000.0,
-                        "data": base64::engine::general_purpose::STANDARD.encode(bytes)
-                    }
-                }
-            }
-        })
+        let histogram = EncodedHistogram {
+            encoding: harness::report::HistogramEncoding::HdrV2DeflateBase64,
+            scale: harness::metrics::TREND_SCALE,
+            data: harness::metrics::encode_histogram(&trend.hist).unwrap(),
+        };
+        let report = harness::Report::ended_before_run("t", harness::run::Phase::Config, "");
+        let mut summary = report.summary(&harness::report::RunInfo::default());
+        use harness::metrics::MetricKind::{Counter, Rate, Trend};
+        let metric = |kind, values: &[(&str, f64)], histogram| harness::report::MetricSummary {
+            kind,
+            unit: harness::metrics::Unit::None,
+            values: values.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            histogram,
+            sub_metrics: Vec::new(),
+            windows: Vec::new(),
+        };
+        summary.ended_early = None;
+        summary.passed = true;
+        summary.metrics = [
+            ("http_reqs", metric(Counter, &[("count", 100.0)], None)),
+            (
+                "http_req_failed",
+                metric(Rate, &[("rate", error_rate)], None),
+            ),
+            ("http_req_duration", metric(Trend, &[], Some(histogram))),
+        ]
+        .into_iter()
+        .map(|(k, m)| (k.to_string(), m))
+        .collect();
+        summary
     }
 
     #[test]
     fn a_planted_1_6x_regression_is_critical_from_the_histograms() {
         let then = summary_with(1..=100, 0.0);
-        let base = json!({
-            "error_rate": 0.0,
-            "http_req_duration_histogram": then["metrics"]["http_req_duration"]["histogram"],
-        });
+        let base = Baseline::of(&then, "smoke", "mock", Path::new("/r/smoke"));
+        assert_eq!(base.requests, Some(100.0));
         // Every request 1.6× slower: p95 95 ms → 152 ms.
         let now = summary_with((1..=100).map(|v| v * 16 / 10), 0.0);
         let c = compare_summary(&now, &base).unwrap();
@@ -265,5 +289,25 @@ mod tests {
         );
         let same = compare_summary(&then, &base).unwrap();
         assert_eq!((same.level, same.p95_ratio), (Level::Ok, 1.0));
+    }
+
+    #[test]
+    fn a_baseline_file_reads_back_as_saved_and_as_earlier_versions_wrote_it() {
+        let summary = summary_with(1..=100, 0.02);
+        let base = Baseline::of(&summary, "soak", "staging", Path::new("/r/soak"));
+        let text = serde_json::to_string_pretty(&base).unwrap();
+        assert_eq!(serde_json::from_str::<Baseline>(&text).unwrap(), base);
+        // What `baseline save` wrote before this type: the same fields, nulls where absent.
+        let earlier = r#"{"suite": "soak", "environment": "staging", "from": "/r/soak",
+            "started_at": "2026-11-29T00:00:00Z", "git_commit": null, "time_scale": 1.0,
+            "requests": null, "error_rate": 0.0, "p95_ms": null, "p99_ms": null,
+            "http_req_duration_histogram": null}"#;
+        let earlier: Baseline = serde_json::from_str(earlier).unwrap();
+        assert_eq!((earlier.error_rate, earlier.requests), (Some(0.0), None));
+        assert_eq!(
+            compare_summary(&summary, &earlier),
+            None,
+            "no histogram, no comparison"
+        );
     }
 }

@@ -6,7 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use serde_json::Value;
+use harness::report::Summary;
+
+use crate::baseline::{Baseline, Comparison, Level, compare_summary};
 
 /// One suite's line.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,7 +20,7 @@ pub struct Row {
     pub report: Option<ReportFacts>,
     pub folder: PathBuf,
     /// The comparison with the suite's saved baseline, if there is one.
-    pub baseline: Option<crate::baseline::Comparison>,
+    pub baseline: Option<Comparison>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -38,55 +40,42 @@ pub struct ReportFacts {
 const SENTENCE_CHARS: usize = 100;
 
 impl ReportFacts {
-    pub fn from_summary(v: &Value) -> ReportFacts {
-        let metric = |m: &str, k: &str| v["metrics"][m]["values"][k].as_f64();
+    pub fn from_summary(s: &Summary) -> ReportFacts {
         ReportFacts {
-            passed: v["passed"].as_bool().unwrap_or(false),
-            invalid: v["invalid"].is_string(),
-            requests: metric("http_reqs", "count").unwrap_or(0.0),
-            error_rate: metric("http_req_failed", "rate").unwrap_or(0.0),
-            p95: metric("http_req_duration", "p(95)"),
-            p99: metric("http_req_duration", "p(99)"),
-            analysis: v["analyses"].as_array().and_then(|a| a.first()).map(|a| {
-                let mark = if a["passed"].as_bool() == Some(true) {
-                    "✓"
-                } else {
-                    "✗"
-                };
-                format!("{mark} {}", a["summary"].as_str().unwrap_or(""))
+            passed: s.passed,
+            invalid: s.invalid.is_some(),
+            requests: s.value("http_reqs", "count").unwrap_or(0.0),
+            error_rate: s.value("http_req_failed", "rate").unwrap_or(0.0),
+            p95: s.value("http_req_duration", "p(95)"),
+            p99: s.value("http_req_duration", "p(99)"),
+            analysis: s.analyses.first().map(|a| {
+                let mark = if a.passed { "✓" } else { "✗" };
+                format!("{mark} {}", a.summary)
             }),
-            ended_early: v["ended_early"]["phase"].as_str().map(|phase| {
-                let reason = v["ended_early"]["reason"].as_str().unwrap_or("");
-                (phase.to_string(), reason.to_string())
-            }),
+            ended_early: s
+                .ended_early
+                .as_ref()
+                .map(|e| (e.phase.to_string(), e.reason.clone())),
         }
     }
 }
 
 impl Row {
-    /// Reads `<folder>/summary.json`, if the suite wrote one.
-    pub fn read(suite: &str, test_passed: bool, folder: &Path) -> Row {
-        let summary = std::fs::read(folder.join("summary.json"))
+    /// Reads `<folder>/summary.json`, if the suite wrote one it can read, and compares it with
+    /// the suite's saved baseline, if there is one.
+    pub fn read(suite: &str, test_passed: bool, folder: &Path, baseline: Option<&Baseline>) -> Row {
+        let summary = std::fs::read_to_string(folder.join("summary.json"))
             .ok()
-            .and_then(|b| serde_json::from_slice::<Value>(&b).ok());
+            .and_then(|text| Summary::from_json(&text).ok());
         Row {
             suite: suite.to_string(),
             test_passed,
             report: summary.as_ref().map(ReportFacts::from_summary),
             folder: folder.to_path_buf(),
-            baseline: None,
+            baseline: baseline
+                .zip(summary.as_ref())
+                .and_then(|(b, s)| compare_summary(s, b)),
         }
-    }
-
-    /// Compares the run with a saved baseline.
-    pub fn with_baseline(mut self, baseline: Option<&Value>) -> Row {
-        let summary = std::fs::read(self.folder.join("summary.json"))
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Value>(&b).ok());
-        self.baseline = baseline
-            .zip(summary)
-            .and_then(|(b, s)| crate::baseline::compare_summary(&s, b));
-        self
     }
 
     /// Passed only when the test and its report both say so, and no critical regression.
@@ -96,7 +85,7 @@ impl Row {
             && self
                 .baseline
                 .as_ref()
-                .is_none_or(|c| c.level != crate::baseline::Level::Critical)
+                .is_none_or(|c| c.level != Level::Critical)
     }
 
     pub fn verdict(&self) -> String {
@@ -140,7 +129,7 @@ impl Row {
                 .unwrap_or_else(|| "—".into()),
             self.baseline
                 .as_ref()
-                .map_or("no baseline".into(), crate::baseline::Comparison::describe),
+                .map_or("no baseline".into(), Comparison::describe),
             self.folder.display().to_string(),
         ]
     }
@@ -232,18 +221,44 @@ fn esc(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use harness::run::{EarlyEnd, Phase};
 
-    fn summary(passed: bool, invalid: bool) -> Value {
-        serde_json::json!({
-            "passed": passed,
-            "invalid": if invalid { Value::from("the load generator fell behind") } else { Value::Null },
-            "analyses": [{"passed": false, "summary": "degraded: p95 grew 2×"}],
-            "metrics": {
-                "http_reqs": {"values": {"count": 1200.0}},
-                "http_req_failed": {"values": {"rate": 0.015}},
-                "http_req_duration": {"values": {"p(95)": 12.34, "p(99)": 56.78}},
-            }
-        })
+    fn summary(passed: bool, invalid: bool) -> Summary {
+        use harness::analysis::{Finding, FindingKind};
+        use harness::metrics::MetricKind::{Counter, Rate, Trend};
+        let report = harness::Report::ended_before_run("soak", Phase::Config, "");
+        let mut s = report.summary(&harness::report::RunInfo::default());
+        let metric = |kind, values: &[(&str, f64)]| harness::report::MetricSummary {
+            kind,
+            unit: harness::metrics::Unit::None,
+            values: values.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            histogram: None,
+            sub_metrics: Vec::new(),
+            windows: Vec::new(),
+        };
+        s.ended_early = None;
+        s.passed = passed;
+        s.invalid = invalid.then(|| "the load generator fell behind".into());
+        s.analyses = vec![Finding {
+            kind: FindingKind::Degradation,
+            passed: false,
+            summary: "degraded: p95 grew 2×".into(),
+            at: None,
+            figures: Default::default(),
+            steps: Vec::new(),
+        }];
+        s.metrics = [
+            ("http_reqs", metric(Counter, &[("count", 1200.0)])),
+            ("http_req_failed", metric(Rate, &[("rate", 0.015)])),
+            (
+                "http_req_duration",
+                metric(Trend, &[("p(95)", 12.34), ("p(99)", 56.78)]),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, m)| (k.to_string(), m))
+        .collect();
+        s
     }
 
     #[test]
@@ -298,7 +313,7 @@ mod tests {
             "x ".repeat(200)
         );
         let mut doc = summary(false, false);
-        doc["ended_early"] = serde_json::json!({"phase": "setup", "reason": long});
+        doc.ended_early = Some(EarlyEnd::new(Phase::Setup, long));
         let row = Row {
             suite: "smoke".into(),
             test_passed: false,
@@ -317,8 +332,7 @@ mod tests {
             "{verdict}"
         );
         assert!(!row.passed());
-        let short = serde_json::json!({"phase": "config", "reason": "configuration: bad"});
-        doc["ended_early"] = short;
+        doc.ended_early = Some(EarlyEnd::new(Phase::Config, "configuration: bad"));
         let row = Row {
             report: Some(ReportFacts::from_summary(&doc)),
             ..row

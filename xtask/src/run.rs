@@ -78,10 +78,12 @@ pub fn run(args: &RunArgs) -> Result<()> {
         println!("== {suite} on {}", t.env);
         let passed = run_suite(t, *suite, &dir)?;
         let baseline = crate::baseline::load(&t.env, suite.name());
-        rows.push(
-            Row::read(suite.name(), passed, &dir.join(suite.name()))
-                .with_baseline(baseline.as_ref()),
-        );
+        rows.push(Row::read(
+            suite.name(),
+            passed,
+            &dir.join(suite.name()),
+            baseline.as_ref(),
+        ));
     }
     let table = write_index(&dir, &t.env, &rows)?;
     println!("\n{table}");

@@ -2,10 +2,9 @@
 //! exceeds its limit — with the VUs, request rate and stage at that moment — and the peak
 //! request rate that kept both.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::{Context, Finding, WindowSource, num};
+use super::{Context, Figures, Finding, FindingKind, WindowSource, num};
 
 /// Where does the target break?
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -34,8 +33,8 @@ impl BreakingPoint {
         let w = cx.scaled(self.window);
         let mut peak: Option<f64> = None;
         let mut t = cx.from;
-        let mut figures = BTreeMap::new();
-        figures.insert("window_s", w);
+        let mut figures = Figures::new();
+        figures.insert("window_s".into(), w);
         while t < cx.to {
             let s = source.stats(t, (t + w).min(cx.to));
             if s.requests > 0 {
@@ -43,16 +42,16 @@ impl BreakingPoint {
                 let failing = s.error_rate() > self.max_error_rate;
                 if slow || failing {
                     let vus = s.vus.unwrap_or(0.0);
-                    figures.insert("at_s", t);
-                    figures.insert("vus", vus);
-                    figures.insert("rate", s.rate());
-                    figures.insert("p95_ms", s.p95.unwrap_or(0.0));
-                    figures.insert("error_rate", s.error_rate());
+                    figures.insert("at_s".into(), t);
+                    figures.insert("vus".into(), vus);
+                    figures.insert("rate".into(), s.rate());
+                    figures.insert("p95_ms".into(), s.p95.unwrap_or(0.0));
+                    figures.insert("error_rate".into(), s.error_rate());
                     if let Some(stage) = cx.stage_at(t) {
-                        figures.insert("stage", stage as f64);
+                        figures.insert("stage".into(), stage as f64);
                     }
                     if let Some(p) = peak {
-                        figures.insert("peak_rate", p);
+                        figures.insert("peak_rate".into(), p);
                     }
                     let stage = cx
                         .stage_at(t)
@@ -76,7 +75,7 @@ impl BreakingPoint {
                         _ => String::new(),
                     };
                     return Finding {
-                        kind: "breaking_point",
+                        kind: FindingKind::BreakingPoint,
                         steps: Vec::new(),
                         passed,
                         summary: format!(
@@ -97,10 +96,10 @@ impl BreakingPoint {
             t += w;
         }
         if let Some(p) = peak {
-            figures.insert("peak_rate", p);
+            figures.insert("peak_rate".into(), p);
         }
         Finding {
-            kind: "breaking_point",
+            kind: FindingKind::BreakingPoint,
             steps: Vec::new(),
             passed: true,
             summary: format!(

@@ -1,10 +1,9 @@
 //! Degradation (soak): the first and the last window of the steady stage compared — p95, error
 //! rate and throughput — as ratios, against limits.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::{Context, Finding, WindowSource, num};
+use super::{Context, Figures, Finding, FindingKind, WindowSource, figures, num};
 
 /// Throughput is compared only over windows at least this many median iterations long.
 pub const ITERATIONS_PER_WINDOW: f64 = 5.0;
@@ -40,7 +39,7 @@ impl Degradation {
 
     pub(super) fn run(&self, source: &dyn WindowSource, cx: &Context) -> Finding {
         let fail = |summary: String, figures| Finding {
-            kind: "degradation",
+            kind: FindingKind::Degradation,
             steps: Vec::new(),
             passed: false,
             summary,
@@ -54,7 +53,7 @@ impl Degradation {
                     self.stage,
                     cx.stages.len()
                 ),
-                BTreeMap::new(),
+                Figures::new(),
             );
         };
         let end = end.min(cx.to);
@@ -72,7 +71,7 @@ impl Degradation {
                     num(w),
                     self.stage
                 ),
-                BTreeMap::new(),
+                Figures::new(),
             );
         };
         let p95_ratio = if p1 > 0.0 { p2 / p1 } else { 1.0 };
@@ -82,7 +81,7 @@ impl Degradation {
         } else {
             1.0
         };
-        let figures = BTreeMap::from([
+        let figures = figures([
             ("window_s", w),
             ("first_p95_ms", p1),
             ("last_p95_ms", p2),
@@ -143,7 +142,7 @@ impl Degradation {
         ) + &unjudged;
         if broken.is_empty() {
             Finding {
-                kind: "degradation",
+                kind: FindingKind::Degradation,
                 steps: Vec::new(),
                 passed: true,
                 summary: format!("no degradation: {facts}"),

@@ -61,11 +61,47 @@ impl Context {
     }
 }
 
-/// What an analysis found.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Finding {
+/// Which analysis found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    BreakingPoint,
+    Recovery,
+    Degradation,
+    /// A capacity search's finding (the executor's, not an analysis run after the load).
+    Capacity,
+}
+
+impl FindingKind {
     /// `breaking_point`, `recovery`, `degradation` or `capacity`.
-    pub kind: &'static str,
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingKind::BreakingPoint => "breaking_point",
+            FindingKind::Recovery => "recovery",
+            FindingKind::Degradation => "degradation",
+            FindingKind::Capacity => "capacity",
+        }
+    }
+}
+
+impl std::fmt::Display for FindingKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The numbers behind a finding's sentence, by name (`vus`, `p95_ms`, `recovery_s`, …).
+pub type Figures = BTreeMap<String, f64>;
+
+/// [`Figures`] from `(name, value)` pairs.
+pub fn figures<const N: usize>(pairs: [(&str, f64); N]) -> Figures {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// What an analysis found.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Finding {
+    pub kind: FindingKind,
     pub passed: bool,
     /// One sentence, e.g. "broke at 312 VUs (stage 4), 10 s window from 845 s: p95 1,204 ms".
     pub summary: String,
@@ -73,14 +109,14 @@ pub struct Finding {
     /// recovery), for marking charts.
     pub at: Option<f64>,
     /// The numbers behind the sentence, by name.
-    pub figures: BTreeMap<&'static str, f64>,
+    pub figures: Figures,
     /// For a capacity search: each step's rate and what it measured, in the order run.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<Step>,
 }
 
 /// One step of a capacity search.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Step {
     /// Iterations started per second.
     pub rate: f64,

@@ -1,10 +1,9 @@
 //! Recovery (spike): after the spike ends, how long until p95 and the error rate are back
 //! within a tolerance of the baseline before the spike.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::{Context, Finding, WindowSource, num};
+use super::{Context, Figures, Finding, FindingKind, WindowSource, figures, num};
 
 /// Does the target recover after a spike, and how fast?
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -40,12 +39,12 @@ impl Recovery {
 
     pub(super) fn run(&self, source: &dyn WindowSource, cx: &Context) -> Finding {
         let fail = |summary: String| Finding {
-            kind: "recovery",
+            kind: FindingKind::Recovery,
             steps: Vec::new(),
             passed: false,
             summary,
             at: None,
-            figures: BTreeMap::new(),
+            figures: Figures::new(),
         };
         let (Some(&(_, base_end)), Some(&(_, spike_end))) = (
             cx.stages.get(self.baseline_stage.wrapping_sub(1)),
@@ -69,7 +68,7 @@ impl Recovery {
         };
         let p95_limit = (base_p95 * (1.0 + self.p95_tolerance)).max(base_p95 + self.p95_floor_ms);
         let err_limit = base.error_rate() + self.error_margin;
-        let mut figures = BTreeMap::from([
+        let mut figures = figures([
             ("window_s", w),
             ("baseline_p95_ms", base_p95),
             ("baseline_error_rate", base.error_rate()),
@@ -85,9 +84,9 @@ impl Recovery {
                 && s.error_rate() <= err_limit;
             if back {
                 let took = t - spike_end;
-                figures.insert("recovery_s", took);
+                figures.insert("recovery_s".into(), took);
                 return Finding {
-                    kind: "recovery",
+                    kind: FindingKind::Recovery,
                     steps: Vec::new(),
                     passed: true,
                     summary: format!(

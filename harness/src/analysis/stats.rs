@@ -66,27 +66,27 @@ impl WindowSource for Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::{HttpSample, Tags};
+    use crate::metrics::{HttpSample, HttpTimings, HttpTraffic, Tags};
     use std::time::Duration;
 
     #[test]
     fn a_window_that_starts_a_hair_past_a_second_reads_whole_seconds_from_it() {
         let mut store = Store::new();
         for (second, ms) in [(5, 10.0), (6, 500.0)] {
-            store.add_http(&HttpSample {
-                tags: Tags::default(),
-                at: Duration::from_secs(second),
+            let timings = HttpTimings {
                 duration_ms: ms,
                 waiting_ms: ms,
-                blocked_ms: 0.0,
-                connecting_ms: 0.0,
-                tls_handshaking_ms: 0.0,
-                expected_response: true,
-                sent: 0,
-                received: 0,
-                resent: 0,
-                error: None,
-            });
+                ..HttpTimings::default()
+            };
+            let at = Duration::from_secs(second);
+            let traffic = HttpTraffic::default();
+            store.add_http(&HttpSample::answered(
+                Tags::default(),
+                at,
+                timings,
+                traffic,
+                true,
+            ));
         }
         let s = store.stats(5.000_01, 6.000_01);
         assert_eq!(s.requests, 1);

@@ -12,8 +12,8 @@ use url::Url;
 
 use super::client::{Outgoing, Tally};
 use super::request_tags::request_tags;
-use super::{Expected, Msg, Response, RunShared, TransportError, Vu};
-use crate::metrics::{Entry, HttpSample, Tags, ms};
+use super::{Expected, Failure, Msg, Outcome, Response, RunShared, TransportError, Vu};
+use crate::metrics::{Entry, HttpSample, HttpTimings, HttpTraffic, Tags, ms};
 
 /// One hop: what to send, its `name` tag and the statuses it expects.
 pub(crate) struct Attempt<'r> {
@@ -43,21 +43,15 @@ impl Drop for InFlight<'_> {
             return;
         }
         let waited = ms(self.begin.elapsed());
-        let tags = request_tags(self.tags, self.name, self.method, 0, false);
-        let sample = HttpSample {
-            tags: self.shared.intern(tags),
-            at: self.shared.start.elapsed(),
-            duration_ms: waited,
-            waiting_ms: waited,
-            blocked_ms: 0.0,
-            connecting_ms: 0.0,
-            tls_handshaking_ms: 0.0,
-            expected_response: false,
-            sent: 0,
-            received: 0,
-            resent: 0,
-            error: Some(TransportError::Interrupted.as_str()),
-        };
+        let tags = request_tags(self.tags, self.name, self.method, None, false);
+        // A stopped exchange's bytes are not counted: what it sent may not have been whole.
+        let sample = HttpSample::failed(
+            self.shared.intern(tags),
+            self.shared.start.elapsed(),
+            waited,
+            HttpTraffic::default(),
+            TransportError::Interrupted,
+        );
         let _ = self.shared.tx.send(Msg::Batch(vec![Entry::Http(sample)]));
     }
 }
@@ -95,11 +89,11 @@ impl Attempt<'_> {
         };
         let mut tally = Tally::default();
         let outcome = match url {
-            Err(msg) => Err((TransportError::Request, msg.clone())),
+            Err(msg) => Err(Failure::new(TransportError::Request, msg.clone())),
             Ok(url) => {
                 let lease = conns.lease(url).await;
                 match outgoing(method, url, headers, body) {
-                    Err(msg) => Err((TransportError::Request, msg)),
+                    Err(msg) => Err(Failure::new(TransportError::Request, msg)),
                     Ok(out) => {
                         let limit = timeout.unwrap_or(clients.timeout);
                         // Boxed: an idle VU's iteration future then does not carry the exchange.
@@ -112,7 +106,7 @@ impl Attempt<'_> {
                         ));
                         match tokio::time::timeout(limit, exchange).await {
                             Ok(outcome) => outcome,
-                            Err(_) => Err((
+                            Err(_) => Err(Failure::new(
                                 TransportError::Timeout,
                                 format!("no complete response within {limit:?}"),
                             )),
@@ -124,59 +118,42 @@ impl Attempt<'_> {
         guard.done = true;
         let end = Instant::now();
         let (sent, received) = tally.finish();
-        let resent = tally.resent;
+        let traffic = HttpTraffic {
+            sent,
+            received,
+            resent: tally.resent,
+        };
         let at = rec.now();
         let (response, sample) = match outcome {
             Ok(x) => {
                 let ok = expected.contains(x.status);
                 let duration = end - x.sent_at;
-                let sample = HttpSample {
-                    tags: http_tags.get(shared, tags, name, method, x.status, ok),
-                    at,
+                let timings = HttpTimings {
                     duration_ms: ms(duration),
                     waiting_ms: ms(x.headers_at - x.sent_at),
                     blocked_ms: ms(x.blocked),
                     connecting_ms: ms(x.connect.connecting),
                     tls_handshaking_ms: ms(x.connect.tls_handshaking),
-                    expected_response: ok,
-                    sent,
-                    received,
-                    resent,
-                    error: None,
                 };
+                let tags = http_tags.get(shared, tags, name, method, Some(x.status), ok);
+                let sample = HttpSample::answered(tags, at, timings, traffic, ok);
                 let response = Response {
-                    status: x.status,
+                    outcome: Outcome::Status(x.status),
                     headers: x.headers,
                     body: x.body,
-                    error: None,
-                    error_message: None,
                     duration,
                     expected_response: ok,
                 };
                 (response, sample)
             }
-            Err((kind, msg)) => {
+            Err(failure) => {
                 let duration = end - begin;
-                let sample = HttpSample {
-                    tags: http_tags.get(shared, tags, name, method, 0, false),
-                    at,
-                    duration_ms: ms(duration),
-                    waiting_ms: ms(duration),
-                    blocked_ms: 0.0,
-                    connecting_ms: 0.0,
-                    tls_handshaking_ms: 0.0,
-                    expected_response: false,
-                    sent,
-                    received,
-                    resent,
-                    error: Some(kind.as_str()),
-                };
+                let tags = http_tags.get(shared, tags, name, method, None, false);
+                let sample = HttpSample::failed(tags, at, ms(duration), traffic, failure.error);
                 let response = Response {
-                    status: 0,
+                    outcome: Outcome::Failed(failure),
                     headers: HeaderMap::new(),
                     body: Bytes::new(),
-                    error: Some(kind),
-                    error_message: Some(msg),
                     duration,
                     expected_response: false,
                 };

@@ -267,7 +267,8 @@ impl Connections {
             let (mut conn, fresh) = match lease.kept.take() {
                 Some(c) if !c.send.is_closed() => (c, false),
                 _ => {
-                    let origin = Origin::of(url).map_err(|m| (TransportError::Request, m))?;
+                    let origin =
+                        Origin::of(url).map_err(|m| Failure::new(TransportError::Request, m))?;
                     let (c, t) = connector.connect(&origin).await?;
                     connect = t;
                     (c, true)
@@ -275,7 +276,7 @@ impl Connections {
             };
             if let Err(e) = conn.send.ready().await {
                 if fresh {
-                    return Err((classify(&e), e.to_string()));
+                    return Err(Failure::new(classify(&e), e.to_string()));
                 }
                 blocked += acquiring.elapsed();
                 continue;
@@ -298,13 +299,13 @@ impl Connections {
                         continue;
                     }
                     let e = e.into_error();
-                    return Err((classify(&e), e.to_string()));
+                    return Err(Failure::new(classify(&e), e.to_string()));
                 }
             };
             let headers_at = Instant::now();
             let (parts, body) = response.into_parts();
             let too_large = || {
-                (
+                Failure::new(
                     TransportError::BodyTooLarge,
                     format!("response body larger than the limit of {max_body} bytes"),
                 )
@@ -322,8 +323,8 @@ impl Connections {
                 .await
                 .map_err(|e| match e.downcast::<hyper::Error>() {
                     Ok(e) => match classify(&e) {
-                        TransportError::Reset => (TransportError::Reset, e.to_string()),
-                        _ => (TransportError::Body, e.to_string()),
+                        TransportError::Reset => Failure::new(TransportError::Reset, e.to_string()),
+                        _ => Failure::new(TransportError::Body, e.to_string()),
                     },
                     Err(_) => too_large(),
                 })?;

@@ -189,7 +189,7 @@ impl Connector {
     /// classed as `dns` (the name did not resolve), `connect` or `tls`.
     pub(crate) async fn connect(&self, origin: &Origin) -> Result<(Conn, ConnectTiming), Failure> {
         let failed = |class: TransportError, e: &dyn std::fmt::Display| {
-            (
+            Failure::new(
                 class,
                 format!("connecting to {}:{}: {e}", origin.host, origin.port),
             )

@@ -137,7 +137,8 @@ impl<'a> RequestBuilder<'a> {
     }
 
     /// Sends the request, records its metrics on the VU and returns the response. Never panics
-    /// and never fails: a transport error is a `Response` with status 0. Redirects are followed
+    /// and never fails: a transport error is a `Response` whose [`Outcome`](super::Outcome) is
+    /// `Failed`. Redirects are followed
     /// (up to `Test::max_redirects`); every hop is recorded as a request with this `name`.
     pub async fn send(self) -> Response {
         let RequestBuilder {
@@ -174,7 +175,9 @@ impl<'a> RequestBuilder<'a> {
             let Ok(from) = &url else {
                 return response;
             };
-            let next = redirect::next(response.status, &method, from, response.header("location"));
+            let next = response
+                .status()
+                .and_then(|s| redirect::next(s, &method, from, response.header("location")));
             match next {
                 Some(next) if redirects_left > 0 => {
                     redirects_left -= 1;

@@ -27,10 +27,10 @@ mod vu;
 
 pub use client::ConnectionModel;
 pub use expected::Expected;
-pub use failure::TransportError;
+pub use failure::{Failure, TransportError};
 pub use http::RequestBuilder;
 pub use live::{Live, Snapshot};
-pub use response::Response;
+pub use response::{Outcome, Response};
 pub use vu::{SetupValue, Vu, VuFn};
 
 pub(crate) use client::{ClientFactory, extra_roots};

@@ -2,14 +2,13 @@
 //! batches — when the buffer is full, or at an iteration's end once 200 ms have passed since
 //! the last send, and always when the VU ends.
 
-use std::borrow::Cow;
 use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
-use crate::metrics::{Entry, HttpSample, MetricKind, Sample, Store, Tags, Value};
+use crate::metrics::{Entry, HttpSample, Metric, Observation, Sample, Store, Tags};
 
 /// What the collector receives: batches of samples, then the request for the finished store.
 pub(crate) enum Msg {
@@ -44,22 +43,11 @@ impl Recorder {
         self.start.elapsed()
     }
 
-    /// Records one value now.
-    pub fn push(
-        &mut self,
-        metric: impl Into<Cow<'static, str>>,
-        kind: MetricKind,
-        value: Value,
-        tags: &Tags,
-    ) {
+    /// Records one observation of a metric now.
+    pub fn add<M: Metric>(&mut self, metric: &M, value: impl Observation<M>, tags: &Tags) {
         let at = self.now();
-        self.buf.push(Entry::Point(Sample {
-            metric: metric.into(),
-            kind,
-            tags: tags.clone(),
-            value,
-            at,
-        }));
+        self.buf
+            .push(Entry::Point(Sample::of(metric, value, tags.clone(), at)));
     }
 
     /// Records one HTTP request.
@@ -68,22 +56,6 @@ impl Recorder {
         if self.buf.len() >= BATCH {
             self.flush();
         }
-    }
-
-    pub fn counter(&mut self, metric: impl Into<Cow<'static, str>>, value: f64, tags: &Tags) {
-        self.push(metric, MetricKind::Counter, Value::Number(value), tags);
-    }
-
-    pub fn trend(&mut self, metric: impl Into<Cow<'static, str>>, value: f64, tags: &Tags) {
-        self.push(metric, MetricKind::Trend, Value::Number(value), tags);
-    }
-
-    pub fn rate(&mut self, metric: impl Into<Cow<'static, str>>, value: bool, tags: &Tags) {
-        self.push(metric, MetricKind::Rate, Value::Bool(value), tags);
-    }
-
-    pub fn gauge(&mut self, metric: impl Into<Cow<'static, str>>, value: f64, tags: &Tags) {
-        self.push(metric, MetricKind::Gauge, Value::Number(value), tags);
     }
 
     /// Sends the buffer if it is full or has been held long enough; called at iteration ends.

@@ -14,21 +14,22 @@ const TAG_CACHE: usize = 32;
 
 /// Tags of recent (name, method, status, expected) combinations, so a request allocates none.
 #[derive(Default)]
-pub(crate) struct TagCache(Vec<(String, Method, u16, bool, Tags)>);
+pub(crate) struct TagCache(Vec<(String, Method, Option<u16>, bool, Tags)>);
 
 impl TagCache {
     pub(crate) fn clear(&mut self) {
         self.0.clear();
     }
 
-    /// The interned tags of a request with this name, method, status and verdict.
+    /// The interned tags of a request with this name, method, status (none after a failure)
+    /// and verdict.
     pub(crate) fn get(
         &mut self,
         shared: &RunShared,
         base: &Tags,
         name: &str,
         method: &Method,
-        status: u16,
+        status: Option<u16>,
         ok: bool,
     ) -> Tags {
         let hit = self
@@ -48,17 +49,22 @@ impl TagCache {
     }
 }
 
+/// A request's tags. A request that got no response is tagged `status:0`, as k6 tags it.
 pub(crate) fn request_tags(
     base: &Tags,
     name: &str,
     method: &Method,
-    status: u16,
+    status: Option<u16>,
     ok: bool,
 ) -> Tags {
+    let status: Arc<str> = match status {
+        Some(s) => Arc::from(s.to_string()),
+        None => Arc::from("0"),
+    };
     base.with([
         ("name", Arc::<str>::from(name)),
         ("method", Arc::from(method.as_str())),
-        ("status", Arc::from(status.to_string())),
+        ("status", status),
         (
             "expected_response",
             Arc::from(if ok { "true" } else { "false" }),

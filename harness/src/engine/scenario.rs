@@ -9,7 +9,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::{Recorder, RunShared, SetupValue, Vu, VuFn};
-use crate::metrics::{Tags, ms, names};
+use crate::metrics::{Tags, builtins};
 
 /// One scenario while it runs.
 pub(crate) struct ScenarioRun {
@@ -72,7 +72,7 @@ impl ScenarioRun {
         let started = Instant::now();
         if let Some(t) = intended {
             let lag = started.saturating_duration_since(t);
-            vu.rec.trend(names::SCHEDULING_LAG, ms(lag), &self.tags);
+            vu.rec.add(&builtins::SCHEDULING_LAG, lag, &self.tags);
         }
         let outcome = {
             let fut = (self.exec)(vu, &*self.data);
@@ -88,22 +88,20 @@ impl ScenarioRun {
         let tags = vu.iteration_tags().clone();
         let Some(result) = outcome else {
             // k6's "interrupted iterations": its in-flight request was recorded as interrupted.
-            vu.rec.counter(names::INTERRUPTED_ITERATIONS, 1.0, &tags);
+            vu.rec.add(&builtins::INTERRUPTED_ITERATIONS, 1.0, &tags);
             vu.rec.flush();
             return;
         };
-        vu.rec.counter(names::ITERATIONS, 1.0, &tags);
+        vu.rec.add(&builtins::ITERATIONS, 1.0, &tags);
         vu.rec
-            .trend(names::ITERATION_DURATION, ms(end - started), &tags);
+            .add(&builtins::ITERATION_DURATION, end - started, &tags);
         if let Some(t) = intended {
-            vu.rec.trend(
-                names::ITERATION_DURATION_CORRECTED,
-                ms(end.saturating_duration_since(t)),
-                &tags,
-            );
+            let corrected = end.saturating_duration_since(t);
+            vu.rec
+                .add(&builtins::ITERATION_DURATION_CORRECTED, corrected, &tags);
         }
         if let Err(e) = result {
-            vu.rec.counter(names::ITERATION_ERRORS, 1.0, &tags);
+            vu.rec.add(&builtins::ITERATION_ERRORS, 1.0, &tags);
             self.shared.log_error(format!("{}: {e}", self.name));
         }
         vu.rec.flush_if_due();

@@ -2,7 +2,6 @@
 //! the shared pool), its own state, its random generator and its sample buffer.
 
 use std::any::{Any, TypeId};
-use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,7 +14,7 @@ use super::client::Connections;
 use super::request_tags::TagCache;
 use super::{Recorder, RunShared};
 use crate::BoxError;
-use crate::metrics::{Tags, ms, names};
+use crate::metrics::{Metric, Observation, Tags, builtins};
 
 /// The test's setup value, as the engine carries it (the scenario knows its type).
 pub type SetupValue = dyn Any + Send + Sync;
@@ -134,33 +133,18 @@ impl Vu {
                 t
             }
         };
-        self.rec.rate(names::CHECKS, ok, &tags);
+        self.rec.add(&builtins::CHECKS, ok, &tags);
         ok
     }
 
-    /// Adds to a custom counter.
-    pub fn counter(&mut self, metric: impl Into<Cow<'static, str>>, value: f64) {
-        self.rec.counter(metric, value, &self.tags);
-    }
-
-    /// Adds a value to a custom trend (milliseconds for time trends).
-    pub fn trend(&mut self, metric: impl Into<Cow<'static, str>>, value: f64) {
-        self.rec.trend(metric, value, &self.tags);
-    }
-
-    /// Adds a duration, in milliseconds, to a custom trend.
-    pub fn trend_time(&mut self, metric: impl Into<Cow<'static, str>>, d: Duration) {
-        self.trend(metric, ms(d));
-    }
-
-    /// Adds a true/false observation to a custom rate.
-    pub fn rate(&mut self, metric: impl Into<Cow<'static, str>>, value: bool) {
-        self.rec.rate(metric, value, &self.tags);
-    }
-
-    /// Sets a custom gauge.
-    pub fn gauge(&mut self, metric: impl Into<Cow<'static, str>>, value: f64) {
-        self.rec.gauge(metric, value, &self.tags);
+    /// Adds an observation to a metric, by its handle (k6's `metric.add(value)`): a number to
+    /// a [`Counter`](crate::metrics::Counter) (summed), a [`Gauge`](crate::metrics::Gauge)
+    /// (the last value) or a [`Trend`](crate::metrics::Trend) (a duration in ms, or any
+    /// number), a `bool` to a [`Rate`](crate::metrics::Rate). Tagged with the scenario and
+    /// group. Declare the metric with [`Test::metric`](crate::Test::metric) so thresholds may
+    /// name it and reports show it even when nothing was added.
+    pub fn add<M: Metric>(&mut self, metric: &M, value: impl Observation<M>) {
+        self.rec.add(metric, value, &self.tags);
     }
 
     /// Enters a group (the `group` tag on every later sample), or leaves it with `None`.

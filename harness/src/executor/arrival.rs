@@ -10,7 +10,7 @@ use tokio::time::Instant;
 
 use super::RateStage;
 use crate::engine::ScenarioRun;
-use crate::metrics::names;
+use crate::metrics::builtins;
 
 /// One linear piece of the rate curve, in iterations per second.
 #[derive(Debug, Clone, Copy)]
@@ -207,7 +207,7 @@ impl Pool {
         let mut dropped = 0;
         let settle = |recorder: &mut crate::engine::Recorder, intended: Instant, now: Instant| {
             let waited = now.saturating_duration_since(intended);
-            recorder.trend(names::ITERATION_DURATION_CORRECTED, ms(waited), &run.tags);
+            recorder.add(&builtins::ITERATION_DURATION_CORRECTED, waited, &run.tags);
         };
         for offset in schedule {
             let intended = start + offset;
@@ -223,12 +223,12 @@ impl Pool {
                     }
                     // The VU is parked on this channel; if it vanished, count a drop.
                     if vu.send(intended).is_err() {
-                        recorder.counter(names::DROPPED_ITERATIONS, 1.0, &run.tags);
+                        recorder.add(&builtins::DROPPED_ITERATIONS, 1.0, &run.tags);
                         dropped += 1;
                     }
                 }
                 Err(_) => {
-                    recorder.counter(names::DROPPED_ITERATIONS, 1.0, &run.tags);
+                    recorder.add(&builtins::DROPPED_ITERATIONS, 1.0, &run.tags);
                     dropped += 1;
                     if missed.len() >= MISSED_CAP
                         && let Some(t) = missed.pop_front()

@@ -17,7 +17,7 @@ use tokio::time::Instant;
 
 use super::arrival::{ArrivalSchedule, Pool, Probe};
 use super::{PlanStep, RateStage};
-use crate::analysis::{Finding, Step, num};
+use crate::analysis::{Figures, Finding, FindingKind, Step, num};
 use crate::engine::ScenarioRun;
 
 /// Find the highest arrival rate (iterations per second) that keeps p95 ≤ `p95_ms` and the
@@ -179,14 +179,14 @@ impl CapacitySearch {
     }
 
     fn finding(&self, held: Option<u64>, broke: Option<u64>, steps: Vec<Step>) -> Finding {
-        let mut figures = std::collections::BTreeMap::new();
+        let mut figures = Figures::new();
         if let Some(h) = held {
-            figures.insert("capacity_rate", h as f64);
+            figures.insert("capacity_rate".into(), h as f64);
         }
         if let Some(b) = broke {
-            figures.insert("broke_at_rate", b as f64);
+            figures.insert("broke_at_rate".into(), b as f64);
         }
-        figures.insert("steps", steps.len() as f64);
+        figures.insert("steps".into(), steps.len() as f64);
         let slo = format!(
             "p95 ≤ {} ms, errors ≤ {:.2} %",
             num(self.p95_ms),
@@ -208,7 +208,7 @@ impl CapacitySearch {
             ),
         };
         Finding {
-            kind: "capacity",
+            kind: FindingKind::Capacity,
             passed: held.is_some(),
             summary,
             at: None,

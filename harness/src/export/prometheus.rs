@@ -268,11 +268,11 @@ impl PrometheusExporter {
             name: name.clone(),
             method: tag("method"),
             status: tag("status"),
-            expected_response: h.expected_response.to_string(),
+            expected_response: h.expected_response().to_string(),
             scenario: tag("scenario"),
         };
         self.metrics.reqs.get_or_create(&labels).inc();
-        if !h.expected_response {
+        if !h.expected_response() {
             self.metrics.failed.get_or_create(&labels).inc();
         }
         let timing = Timing {
@@ -280,23 +280,23 @@ impl PrometheusExporter {
             method: labels.method,
             scenario: labels.scenario,
         };
-        if h.resent > 0 {
+        if h.traffic.resent > 0 {
             self.metrics
                 .resent
                 .get_or_create(&timing)
-                .inc_by(u64::from(h.resent));
+                .inc_by(u64::from(h.traffic.resent));
         }
         self.metrics
             .duration
             .get_or_create(&timing)
-            .observe(h.duration_ms / 1000.0);
-        self.metrics.sent.inc_by(h.sent);
-        self.metrics.received.inc_by(h.received);
+            .observe(h.timings.duration_ms / 1000.0);
+        self.metrics.sent.inc_by(h.traffic.sent);
+        self.metrics.received.inc_by(h.traffic.received);
     }
 
     fn point(&self, s: &Sample) {
         let v = s.value.as_f64();
-        match &*s.metric {
+        match s.metric {
             names::ITERATIONS => {
                 let scenario = s.tags.get("scenario").unwrap_or("").to_string();
                 self.metrics

@@ -1,8 +1,6 @@
 //! The built-in metrics every run records, with k6's names: one table (name, kind, unit) that
 //! the store, the thresholds' validation and every writer read.
 
-use std::time::Duration;
-
 use super::{HttpSample, MetricKind, Value};
 
 /// Names of the built-in metrics.
@@ -35,8 +33,29 @@ pub mod names {
     pub const CHECKS: &str = "checks";
 }
 
+/// The built-in metrics a run records one sample at a time, as typed handles (a request's
+/// ten come whole from an [`HttpSample`]).
+pub mod builtins {
+    use super::names;
+    use crate::metrics::{Counter, Gauge, Rate, Trend};
+
+    pub const HTTP_TRANSPORT_ERRORS: Counter = Counter::new(names::HTTP_TRANSPORT_ERRORS);
+    pub const HTTP_REQ_RESENT: Counter = Counter::new(names::HTTP_REQ_RESENT);
+    pub const ITERATIONS: Counter = Counter::new(names::ITERATIONS);
+    pub const ITERATION_DURATION: Trend = Trend::new(names::ITERATION_DURATION);
+    pub const ITERATION_DURATION_CORRECTED: Trend = Trend::new(names::ITERATION_DURATION_CORRECTED);
+    pub const ITERATION_ERRORS: Counter = Counter::new(names::ITERATION_ERRORS);
+    pub const INTERRUPTED_ITERATIONS: Counter = Counter::new(names::INTERRUPTED_ITERATIONS);
+    pub const SCHEDULING_LAG: Trend = Trend::new(names::SCHEDULING_LAG);
+    pub const GENERATOR_LAG: Trend = Trend::new(names::GENERATOR_LAG);
+    pub const DROPPED_ITERATIONS: Counter = Counter::new(names::DROPPED_ITERATIONS);
+    pub const VUS: Gauge = Gauge::new(names::VUS);
+    pub const VUS_MAX: Gauge = Gauge::new(names::VUS_MAX);
+    pub const CHECKS: Rate = Rate::new(names::CHECKS);
+}
+
 /// What a metric's numbers are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Unit {
     /// Milliseconds.
@@ -136,26 +155,22 @@ pub fn unit_of(name: &str) -> Unit {
     }
 }
 
-/// A duration in milliseconds, the unit of every time metric: the one place this is converted.
-pub fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
 impl HttpSample {
     /// What this request adds to each of [`HTTP_METRICS`], in its order.
     pub fn values(&self) -> [Value; 10] {
-        let receiving = (self.duration_ms - self.waiting_ms).max(0.0);
+        let t = &self.timings;
+        let receiving = (t.duration_ms - t.waiting_ms).max(0.0);
         [
             Value::Number(1.0),
-            Value::Number(self.duration_ms),
-            Value::Number(self.waiting_ms),
-            Value::Number(self.blocked_ms),
-            Value::Number(self.connecting_ms),
-            Value::Number(self.tls_handshaking_ms),
+            Value::Number(t.duration_ms),
+            Value::Number(t.waiting_ms),
+            Value::Number(t.blocked_ms),
+            Value::Number(t.connecting_ms),
+            Value::Number(t.tls_handshaking_ms),
             Value::Number(receiving),
-            Value::Bool(!self.expected_response),
-            Value::Number(self.sent as f64),
-            Value::Number(self.received as f64),
+            Value::Bool(!self.expected_response()),
+            Value::Number(self.traffic.sent as f64),
+            Value::Number(self.traffic.received as f64),
         ]
     }
 }
@@ -175,6 +190,33 @@ mod tests {
         all.sort();
         all.dedup();
         assert_eq!(all.len(), n);
+    }
+
+    #[test]
+    fn every_builtin_handle_has_the_tables_kind() {
+        use crate::metrics::Metric;
+        fn row<M: Metric>(m: &M) -> (&'static str, MetricKind) {
+            (m.name(), M::KIND)
+        }
+        let handles = [
+            row(&builtins::HTTP_TRANSPORT_ERRORS),
+            row(&builtins::HTTP_REQ_RESENT),
+            row(&builtins::ITERATIONS),
+            row(&builtins::ITERATION_DURATION),
+            row(&builtins::ITERATION_DURATION_CORRECTED),
+            row(&builtins::ITERATION_ERRORS),
+            row(&builtins::INTERRUPTED_ITERATIONS),
+            row(&builtins::SCHEDULING_LAG),
+            row(&builtins::GENERATOR_LAG),
+            row(&builtins::DROPPED_ITERATIONS),
+            row(&builtins::VUS),
+            row(&builtins::VUS_MAX),
+            row(&builtins::CHECKS),
+        ];
+        assert_eq!(handles.len(), OTHER_METRICS.len());
+        for (name, kind) in handles {
+            assert_eq!(builtin_kind(name), Some(kind), "{name}");
+        }
     }
 
     #[test]

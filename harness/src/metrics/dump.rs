@@ -281,7 +281,7 @@ mod tests {
 
     fn sample(metric: &'static str, kind: MetricKind, name: &str, v: f64, s: u64) -> Sample {
         Sample {
-            metric: metric.into(),
+            metric,
             kind,
             tags: Tags::from_pairs([("name", name)]),
             value: Value::Number(v),

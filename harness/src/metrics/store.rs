@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{
-    Bucket, HTTP_METRICS, HttpSample, MetricKind, Sample, Sink, Tags, TagsHash, Timeline, Value,
-    names,
+    Bucket, HTTP_METRICS, HttpSample, Metric, MetricKind, Observation, Sample, Sink, Tags,
+    TagsHash, Timeline, Value, builtins,
 };
 
 /// How many tag sets one metric keeps apart. Beyond it, new tag sets (a tag holding unique
@@ -25,6 +25,9 @@ pub struct Series {
     timeline: Timeline,
     /// Samples whose tag set came past [`MAX_TAG_SETS`] and were merged.
     overflowed: u64,
+    /// Samples of another kind than the metric's (two handles of one name): not aggregated,
+    /// counted by kind, and a problem of the run ([`Store::problems`]).
+    rejected: BTreeMap<MetricKind, u64>,
 }
 
 impl Series {
@@ -34,7 +37,14 @@ impl Series {
             by_tags: HashMap::with_hasher(TagsHash),
             timeline: Timeline::new(kind),
             overflowed: 0,
+            rejected: BTreeMap::new(),
         }
+    }
+
+    /// Counts `samples` of `kind`, which is not this metric's: they are not aggregated.
+    #[cold]
+    fn reject(&mut self, kind: MetricKind, samples: u64) {
+        *self.rejected.entry(kind).or_default() += samples;
     }
 
     pub fn kind(&self) -> MetricKind {
@@ -85,10 +95,11 @@ impl Store {
         Store::default()
     }
 
-    /// Aggregates one sample. A sample whose kind disagrees with the metric's first kind is dropped.
+    /// Aggregates one sample. One whose kind is not the metric's (its first sample's, or its
+    /// declaration's) is not aggregated but counted, and makes a [problem](Store::problems).
     pub fn add(&mut self, sample: &Sample) {
         self.add_value(
-            &sample.metric,
+            sample.metric,
             sample.kind,
             &sample.tags,
             sample.value,
@@ -104,7 +115,7 @@ impl Store {
                 let slots = HTTP_METRICS.map(|m| (self.slot(m.name, m.kind), m.kind));
                 // Present (at 0) in every run that sent a request, so a report shows the race
                 // did not happen rather than saying nothing.
-                self.slot(names::HTTP_REQ_RESENT, MetricKind::Counter);
+                self.declare_metric(&builtins::HTTP_REQ_RESENT);
                 self.http = Some(slots);
                 slots
             }
@@ -113,25 +124,25 @@ impl Store {
         for ((slot, kind), value) in slots.into_iter().zip(values) {
             self.add_at(slot, kind, &h.tags, value, h.at);
         }
-        if h.resent > 0 {
-            self.add_value(
-                names::HTTP_REQ_RESENT,
-                MetricKind::Counter,
-                &h.tags,
-                Value::Number(f64::from(h.resent)),
-                h.at,
-            );
+        if h.traffic.resent > 0 {
+            let resent = f64::from(h.traffic.resent);
+            self.add_to(&builtins::HTTP_REQ_RESENT, resent, &h.tags, h.at);
         }
-        if let Some(e) = h.error {
-            let tags = h.tags.with([("error", e)]);
-            self.add_value(
-                names::HTTP_TRANSPORT_ERRORS,
-                MetricKind::Counter,
-                &tags,
-                Value::Number(1.0),
-                h.at,
-            );
+        if let Some(e) = h.error() {
+            let tags = h.tags.with([("error", e.as_str())]);
+            self.add_to(&builtins::HTTP_TRANSPORT_ERRORS, 1.0, &tags, h.at);
         }
+    }
+
+    /// Aggregates one observation of a metric, by its handle.
+    pub fn add_to<M: Metric>(
+        &mut self,
+        metric: &M,
+        value: impl Observation<M>,
+        tags: &Tags,
+        at: Duration,
+    ) {
+        self.add_value(metric.name(), M::KIND, tags, value.value(), at);
     }
 
     fn add_value(
@@ -160,6 +171,7 @@ impl Store {
     fn add_at(&mut self, slot: usize, kind: MetricKind, tags: &Tags, value: Value, at: Duration) {
         let series = &mut self.series[slot];
         if series.kind != kind {
+            series.reject(kind, 1);
             return;
         }
         let room = series.by_tags.len() < MAX_TAG_SETS;
@@ -182,9 +194,15 @@ impl Store {
         series.timeline.add(at.as_secs(), value.as_f64());
     }
 
-    /// Declares a metric so it shows in the report even with no samples.
+    /// Declares a metric so it shows in the report even with no samples. A metric already
+    /// there keeps its kind (a test refuses two declarations of one name before it runs).
     pub fn declare(&mut self, name: &str, kind: MetricKind) {
         self.slot(name, kind);
+    }
+
+    /// [`Store::declare`] by the metric's handle.
+    pub fn declare_metric<M: Metric>(&mut self, metric: &M) {
+        self.declare(metric.name(), M::KIND);
     }
 
     pub fn get(&self, metric: &str) -> Option<&Series> {
@@ -228,6 +246,15 @@ impl Store {
 
     fn merge_with(&mut self, other: &Store, offset: u64, parallel: bool) {
         for (name, theirs) in other.iter() {
+            let ours = self.slot(name, theirs.kind);
+            if self.series[ours].kind != theirs.kind {
+                let samples = theirs.by_tags.values().map(Sink::samples).sum();
+                self.series[ours].reject(theirs.kind, samples);
+                continue;
+            }
+            for (kind, n) in &theirs.rejected {
+                *self.series[ours].rejected.entry(*kind).or_default() += n;
+            }
             let sum = parallel && theirs.kind == MetricKind::Gauge;
             for (tags, sink) in &theirs.by_tags {
                 if sum {
@@ -254,11 +281,12 @@ impl Store {
         }
     }
 
-    /// Adds a whole sink under `tags` (of the same kind, else dropped).
+    /// Adds a whole sink under `tags` (of the metric's kind, else counted as rejected).
     pub(crate) fn merge_sink(&mut self, metric: &str, tags: &Tags, sink: &Sink) {
         let slot = self.slot(metric, sink.kind());
         let ours = &mut self.series[slot];
         if ours.kind != sink.kind() {
+            ours.reject(sink.kind(), sink.samples());
             return;
         }
         let tags = if ours.by_tags.contains_key(tags) || ours.by_tags.len() < MAX_TAG_SETS {
@@ -279,6 +307,9 @@ impl Store {
         let ours = &mut self.series[slot];
         if ours.kind == kind {
             ours.timeline.merge_at(second, b);
+        } else {
+            // Its samples are counted with its sinks'; the window only says the kinds differ.
+            ours.reject(kind, 0);
         }
     }
 
@@ -306,6 +337,24 @@ impl Store {
                 )
             })
             .collect()
+    }
+
+    /// One sentence per metric that was given samples of another kind than its own (two
+    /// handles of one name, or a custom metric named as a built-in one): those samples were not
+    /// aggregated, so the run's figures for it are wrong. Each is a problem of the run.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (name, s) in self.iter() {
+            for (theirs, n) in &s.rejected {
+                out.push(format!(
+                    "metric {name:?} is a {}, but {n} samples came to it as a {} (two metric \
+                     handles share its name): they were not counted",
+                    s.kind.as_str(),
+                    theirs.as_str()
+                ));
+            }
+        }
+        out
     }
 
     /// The total of a counter over all its series, or 0.

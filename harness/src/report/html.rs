@@ -106,7 +106,7 @@ pub(super) fn write_html(r: &Report, out: &mut impl Write) -> io::Result<()> {
             let _ = write!(
                 h,
                 "<li>{mark} <b>{}</b>: {}</li>",
-                esc(a.kind),
+                esc(a.kind.as_str()),
                 esc(&a.summary)
             );
         }
@@ -135,7 +135,7 @@ pub(super) fn write_html(r: &Report, out: &mut impl Write) -> io::Result<()> {
     let findings: Vec<(f64, &str)> = r
         .analyses
         .iter()
-        .filter_map(|a| a.at.map(|t| (t, a.kind)))
+        .filter_map(|a| a.at.map(|t| (t, a.kind.as_str())))
         .collect();
     let x_max = r.duration.as_secs_f64().max(1.0);
     let per_second = |metric: &str, f: &dyn Fn(&crate::metrics::Bucket, f64) -> Option<f64>| {

@@ -68,7 +68,7 @@ pub(super) fn write_junit(r: &Report, out: &mut impl Write) -> io::Result<()> {
         .iter()
         .map(|a| Case {
             class: "analyses".into(),
-            name: a.kind.into(),
+            name: a.kind.as_str().into(),
             failure: (!a.passed).then(|| ("analysis", a.summary.clone())),
             output: a.passed.then(|| a.summary.clone()),
         })

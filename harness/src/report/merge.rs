@@ -19,81 +19,26 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, UNIX_EPOCH};
 
-use serde::Deserialize;
-
-use super::summary::{SCHEMA_VERSION, SegmentSummary};
+use super::summary::{SCHEMA_VERSION, SegmentSummary, Summary};
 use crate::Report;
 use crate::metrics::{Store, builtin_kind};
 use crate::run::{MergeRecord, MergedPart, ScenarioInfo};
 use crate::segment::{Fraction, Segment};
 use crate::threshold::{self, Threshold};
 
-/// What the merge reads of a `summary.json`.
-#[derive(Debug, Deserialize)]
-pub struct PartSummary {
-    pub schema_version: u32,
-    pub run: PartRun,
-    pub passed: bool,
-    pub ended_early: Option<PartEnd>,
-    /// A stop: `{"kind": "signal", …}` or an `abort_on_fail` threshold.
-    pub aborted: Option<serde_json::Value>,
-    pub invalid: Option<String>,
-    pub problems: Vec<String>,
-    pub scenarios: Vec<PartScenario>,
-    pub thresholds: Vec<PartThreshold>,
-    pub iteration_errors: BTreeMap<String, u64>,
-    pub segment: Option<SegmentSummary>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct PartRun {
-    pub name: String,
-    pub suite: Option<String>,
-    pub environment: Option<String>,
-    pub target: Option<String>,
-    pub duration_s: f64,
-    pub time_scale: f64,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct PartEnd {
-    pub phase: String,
-    pub reason: String,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct PartScenario {
-    pub name: String,
-    pub executor: String,
-    pub start: f64,
-    pub duration: f64,
-    pub plan: Vec<(f64, u64)>,
-    pub stage_ends: Vec<f64>,
-    pub iterations: u64,
-    pub interrupted: u64,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct PartThreshold {
-    pub selector: String,
-    pub expression: String,
-    pub abort_on_fail: bool,
-    pub allow_no_data: bool,
-}
-
 /// One part: where it was read from, and what it holds.
 #[derive(Debug)]
 pub struct Part {
     pub source: String,
-    pub summary: PartSummary,
+    pub summary: Summary,
 }
 
 impl Part {
-    /// Reads a part from a `summary.json`'s text; `source` names it in every sentence.
+    /// Reads a part from a `summary.json`'s text ([`Summary::from_json`]); `source` names it
+    /// in every sentence.
     pub fn parse(source: impl Into<String>, json: &str) -> Result<Part, String> {
         let source = source.into();
-        let summary: PartSummary = serde_json::from_str(json)
-            .map_err(|e| format!("{source}: not a summary.json this merge reads: {e}"))?;
+        let summary = Summary::from_json(json).map_err(|e| format!("{source}: {e}"))?;
         Ok(Part { source, summary })
     }
 
@@ -240,7 +185,7 @@ pub fn merge(parts: &[Part], partial: bool) -> Result<Report, String> {
     let loaded: Vec<&Part> = parts
         .iter()
         .filter(|p| match &p.summary.ended_early {
-            Some(e) if e.phase != "scenarios" => {
+            Some(e) if e.phase.before_load() => {
                 let seg = p.summary.segment.as_ref().map_or("?", |s| &s.segment);
                 missing.push(format!("{seg} (ended in {}: {})", e.phase, e.reason));
                 false
@@ -289,7 +234,7 @@ pub fn merge(parts: &[Part], partial: bool) -> Result<Report, String> {
         .scenarios
         .iter()
         .map(|s| {
-            let same: Vec<&PartScenario> = loaded
+            let same: Vec<&ScenarioInfo> = loaded
                 .iter()
                 .filter_map(|p| p.summary.scenarios.iter().find(|x| x.name == s.name))
                 .collect();
@@ -300,9 +245,9 @@ pub fn merge(parts: &[Part], partial: bool) -> Result<Report, String> {
                 executor: s.executor.clone(),
                 max_vus: plan.iter().map(|p| p.1).max().unwrap_or(0),
                 start: Duration::from_secs_f64(
-                    origin + (s.start - info(first).scenarios_start_s).max(0.0),
+                    origin + (s.start.as_secs_f64() - info(first).scenarios_start_s).max(0.0),
                 ),
-                duration: Duration::from_secs_f64(s.duration),
+                duration: s.duration,
                 plan,
                 stage_ends: s.stage_ends.clone(),
                 iterations: same.iter().map(|x| x.iterations).sum(),
@@ -313,14 +258,15 @@ pub fn merge(parts: &[Part], partial: bool) -> Result<Report, String> {
     let kind_of = |name: &str| builtin_kind(name).or_else(|| store.kind(name));
     let mut compiled = Vec::new();
     for t in &first.summary.thresholds {
-        let mut th = Threshold::new(t.expression.as_str());
+        let mut th = Threshold::new(t.expression.to_string());
         if t.abort_on_fail {
             th = th.abort_on_fail();
         }
         if t.allow_no_data {
             th = th.allow_no_data();
         }
-        compiled.push(threshold::compile(&t.selector, &th, kind_of).map_err(|e| e.to_string())?);
+        let selector = t.selector.to_string();
+        compiled.push(threshold::compile(&selector, &th, kind_of).map_err(|e| e.to_string())?);
     }
     let elapsed = Duration::from_secs_f64(duration);
     let thresholds = threshold::evaluate(
@@ -341,7 +287,7 @@ pub fn merge(parts: &[Part], partial: bool) -> Result<Report, String> {
         first.summary.run.time_scale,
     );
     let mut iteration_errors: BTreeMap<String, u64> = BTreeMap::new();
-    let mut problems = Vec::new();
+    let mut problems = store.problems();
     let mut invalid = Vec::new();
     for p in &loaded {
         let seg = &info(p).segment;

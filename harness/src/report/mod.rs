@@ -9,7 +9,11 @@ mod summary;
 mod text;
 
 pub use crate::clock::{compact as compact_timestamp, rfc3339};
-pub use summary::{RunInfo, SCHEMA_VERSION, SUB_METRIC_TAGS, Summary};
+pub use summary::{
+    EncodedHistogram, HistogramEncoding, MergedSummary, MetricSummary, RunInfo, RunMeta,
+    SCHEMA_VERSION, SUB_METRIC_TAGS, SegmentSummary, SubMetric, Summary, ThresholdSummary,
+    WindowSummary,
+};
 
 use crate::Report;
 
@@ -68,7 +72,7 @@ impl Report {
     }
 
     /// The run as `summary.json`'s typed data (see `docs/report-schema.md`).
-    pub fn summary<'a>(&'a self, info: &'a RunInfo) -> Summary<'a> {
+    pub fn summary(&self, info: &RunInfo) -> Summary {
         summary::summary(self, info)
     }
 

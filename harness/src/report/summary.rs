@@ -1,19 +1,21 @@
 //! `summary.json`: the run as typed, versioned data (schema in `docs/report-schema.md` and
-//! `docs/summary.schema.json`). Every trend and sub-metric carries its HDR histogram
-//! (hdrhistogram's V2 format, DEFLATE-compressed, base64), so runs from several machines merge
-//! exactly.
+//! `docs/summary.schema.json`), written from a [`Summary`] and read back into one by every
+//! reader — the merge, xtask's table and baselines. Every trend and sub-metric carries its HDR
+//! histogram (hdrhistogram's V2 format, DEFLATE-compressed, base64), so runs from several
+//! machines merge exactly.
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
 
 use super::text::TREND_COLUMNS;
 use crate::Report;
 use crate::analysis::Finding;
 use crate::clock::rfc3339;
-use crate::metrics::{Aggregation, MetricKind, Series, Sink, Unit, unit_of};
-use crate::run::{CheckResult, EarlyEnd, EndpointRow, ScenarioInfo};
-use crate::threshold::{AbortReason, ThresholdResult, Verdict, WindowRef};
+use crate::metrics::{Aggregation, MetricKind, Series, Sink, Unit, decode_histogram, unit_of};
+use crate::run::{CheckResult, EarlyEnd, EndpointRow, MergedPart, ScenarioInfo};
+use crate::threshold::{AbortReason, Expression, Selector, ThresholdResult, Verdict, WindowRef};
 
 /// The version of `summary.json`'s shape. Raised on any change a reader must know about.
 pub const SCHEMA_VERSION: u32 = 3;
@@ -29,38 +31,66 @@ pub struct RunInfo {
     pub git_commit: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-pub struct Summary<'a> {
+/// `summary.json`, whole: what a run writes and what every reader (the merge, xtask's table
+/// and baselines) reads back, through this one type. See `docs/report-schema.md`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
     pub schema_version: u32,
-    pub run: RunMeta<'a>,
+    pub run: RunMeta,
     /// The verdict: every threshold passed, the run was not stopped and it had no problem.
     pub passed: bool,
-    pub aborted: Option<&'a AbortReason>,
+    pub aborted: Option<AbortReason>,
     /// Where and why the run ended before its plan did (schema version 2), or null.
-    pub ended_early: Option<&'a EarlyEnd>,
+    pub ended_early: Option<EarlyEnd>,
     /// Why the run is INVALID (the generator fell behind), or null.
-    pub invalid: Option<&'a str>,
-    pub problems: &'a [String],
+    pub invalid: Option<String>,
+    pub problems: Vec<String>,
     pub warnings: Vec<String>,
-    pub scenarios: &'a [ScenarioInfo],
-    pub thresholds: Vec<ThresholdSummary<'a>>,
+    pub scenarios: Vec<ScenarioInfo>,
+    pub thresholds: Vec<ThresholdSummary>,
     pub checks: Vec<CheckResult>,
     /// What each analysis found (breaking point, recovery, degradation).
-    pub analyses: &'a [Finding],
+    pub analyses: Vec<Finding>,
     /// Failed requests by class (`status`, `timeout`, `connect`, `interrupted`, ...).
     pub failures_by_class: BTreeMap<String, u64>,
-    pub iteration_errors: &'a BTreeMap<String, u64>,
+    pub iteration_errors: BTreeMap<String, u64>,
     pub endpoints: Vec<EndpointRow>,
-    pub metrics: BTreeMap<&'a str, MetricSummary>,
+    pub metrics: BTreeMap<String, MetricSummary>,
     /// For one segment of a split run (schema version 3): its share and everything the merge
     /// needs, the whole store included; null for a whole run.
     pub segment: Option<SegmentSummary>,
     /// For a run merged from segments (schema version 3): its parts and the missing shares;
     /// null otherwise.
-    pub merged: Option<MergedSummary<'a>>,
+    pub merged: Option<MergedSummary>,
 }
 
-#[derive(Debug, Serialize, serde::Deserialize)]
+impl Summary {
+    /// Reads a `summary.json`'s text: its schema version first — a file of another version is
+    /// refused with a sentence naming both —, then the whole.
+    pub fn from_json(json: &str) -> Result<Summary, String> {
+        #[derive(Deserialize)]
+        struct Version {
+            schema_version: u32,
+        }
+        let v: Version =
+            serde_json::from_str(json).map_err(|e| format!("not a summary.json: {e}"))?;
+        if v.schema_version != SCHEMA_VERSION {
+            return Err(format!(
+                "summary.json schema version {}, this harness reads {SCHEMA_VERSION}",
+                v.schema_version
+            ));
+        }
+        serde_json::from_str(json).map_err(|e| format!("not a summary.json: {e}"))
+    }
+
+    /// One of k6's aggregates of a whole metric by its name in `values` (`count`, `rate`,
+    /// `p(95)`, …), if the metric had it.
+    pub fn value(&self, metric: &str, aggregate: &str) -> Option<f64> {
+        self.metrics.get(metric)?.values.get(aggregate).copied()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SegmentSummary {
     /// `i/N` or `from:to`.
     pub segment: String,
@@ -80,36 +110,36 @@ pub struct SegmentSummary {
     pub store: crate::metrics::StoreDump,
 }
 
-#[derive(Debug, Serialize)]
-pub struct MergedSummary<'a> {
-    pub parts: &'a [crate::run::MergedPart],
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MergedSummary {
+    pub parts: Vec<MergedPart>,
     /// The shares no part covered: a PARTIAL result, never passed.
-    pub missing: &'a [String],
+    pub missing: Vec<String>,
     pub partial: bool,
 }
 
-#[derive(Debug, Serialize)]
-pub struct RunMeta<'a> {
-    pub name: &'a str,
-    pub suite: Option<&'a str>,
-    pub environment: Option<&'a str>,
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunMeta {
+    pub name: String,
+    pub suite: Option<String>,
+    pub environment: Option<String>,
     /// The target's origin: scheme, host and port only.
-    pub target: Option<&'a str>,
+    pub target: Option<String>,
     pub started_at: String,
     pub duration_s: f64,
     pub time_scale: f64,
-    pub harness_version: &'static str,
-    pub git_commit: Option<&'a str>,
+    pub harness_version: String,
+    pub git_commit: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-pub struct ThresholdSummary<'a> {
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThresholdSummary {
     /// As written, e.g. `http_req_duration{name:GET /health}`.
-    pub selector: String,
-    pub metric: &'a str,
-    pub tags: BTreeMap<&'a str, &'a str>,
+    pub selector: Selector,
+    pub metric: String,
+    pub tags: BTreeMap<String, String>,
     /// As written, e.g. `p(95)<300`.
-    pub expression: String,
+    pub expression: Expression,
     pub aggregation: String,
     pub operator: String,
     pub limit: f64,
@@ -124,13 +154,14 @@ pub struct ThresholdSummary<'a> {
     pub allow_no_data: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricSummary {
     #[serde(rename = "type")]
     pub kind: MetricKind,
     /// `ms`, `bytes` or `none` (a count or a fraction).
     pub unit: Unit,
-    pub values: BTreeMap<&'static str, f64>,
+    /// k6's aggregates by their names (`avg`, `p(95)`, `count`, `rate`, …).
+    pub values: BTreeMap<String, f64>,
     pub histogram: Option<EncodedHistogram>,
     /// The metric restricted to one value of a tag in [`SUB_METRIC_TAGS`].
     pub sub_metrics: Vec<SubMetric>,
@@ -139,25 +170,46 @@ pub struct MetricSummary {
     pub windows: Vec<WindowSummary>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SubMetric {
-    pub tag: &'static str,
+    pub tag: String,
     pub value: String,
-    pub values: BTreeMap<&'static str, f64>,
+    pub values: BTreeMap<String, f64>,
     pub histogram: Option<EncodedHistogram>,
 }
 
+/// How a histogram is written: the one encoding there is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HistogramEncoding {
+    /// hdrhistogram's V2 serialisation, DEFLATE-compressed, in base64.
+    #[serde(rename = "hdr-v2-deflate-base64")]
+    HdrV2DeflateBase64,
+}
+
 /// A trend's whole-run HDR histogram.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EncodedHistogram {
-    /// Always `hdr-v2-deflate-base64`.
-    pub encoding: &'static str,
+    pub encoding: HistogramEncoding,
     /// Recorded values are the metric's values times this (µs for a ms trend), rounded.
     pub scale: f64,
     pub data: String,
 }
 
-#[derive(Debug, Serialize)]
+impl EncodedHistogram {
+    /// The histogram, decoded (its values are the metric's times [`EncodedHistogram::scale`]).
+    pub fn decode(&self) -> Result<Histogram<u64>, String> {
+        decode_histogram(&self.data)
+    }
+
+    /// The metric's value at percentile `p` (0–100), in the metric's unit: the histogram's
+    /// value at that quantile over the scale (the summary's own figure also clamps it to the
+    /// metric's min and max).
+    pub fn percentile(&self, p: f64) -> Result<f64, String> {
+        Ok(self.decode()?.value_at_quantile(p / 100.0) as f64 / self.scale)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WindowSummary {
     /// Its first second, from the run's start.
     pub t: u64,
@@ -174,37 +226,37 @@ pub struct WindowSummary {
     pub p99: Option<f64>,
 }
 
-pub(super) fn summary<'a>(r: &'a Report, info: &'a RunInfo) -> Summary<'a> {
+pub(super) fn summary(r: &Report, info: &RunInfo) -> Summary {
     Summary {
         schema_version: SCHEMA_VERSION,
         run: RunMeta {
-            name: &r.name,
-            suite: info.suite.as_deref(),
-            environment: info.environment.as_deref(),
-            target: r.target.as_deref(),
+            name: r.name.clone(),
+            suite: info.suite.clone(),
+            environment: info.environment.clone(),
+            target: r.target.clone(),
             started_at: rfc3339(r.started_at),
             duration_s: r.duration.as_secs_f64(),
             time_scale: r.time_scale,
-            harness_version: env!("CARGO_PKG_VERSION"),
-            git_commit: info.git_commit.as_deref(),
+            harness_version: env!("CARGO_PKG_VERSION").to_string(),
+            git_commit: info.git_commit.clone(),
         },
         passed: r.passed(),
-        aborted: r.aborted.as_ref(),
-        ended_early: r.ended_early.as_ref(),
-        invalid: r.invalid.as_deref(),
-        problems: &r.problems,
+        aborted: r.aborted.clone(),
+        ended_early: r.ended_early.clone(),
+        invalid: r.invalid.clone(),
+        problems: r.problems.clone(),
         warnings: r.store.warnings(),
-        scenarios: &r.scenarios,
+        scenarios: r.scenarios.clone(),
         thresholds: r.thresholds.iter().map(threshold).collect(),
         checks: r.checks(),
-        analyses: &r.analyses,
+        analyses: r.analyses.clone(),
         failures_by_class: r.failures_by_class().into_iter().collect(),
-        iteration_errors: &r.iteration_errors,
+        iteration_errors: r.iteration_errors.clone(),
         endpoints: r.endpoints(),
         metrics: r
             .store
             .iter()
-            .map(|(name, series)| (name, metric(name, series, r)))
+            .map(|(name, series)| (name.to_string(), metric(name, series, r)))
             .collect(),
         segment: r.segment.as_ref().map(|s| SegmentSummary {
             segment: s.segment.to_string(),
@@ -220,24 +272,19 @@ pub(super) fn summary<'a>(r: &'a Report, info: &'a RunInfo) -> Summary<'a> {
             store: r.store.dump(),
         }),
         merged: r.merged.as_ref().map(|m| MergedSummary {
-            parts: &m.parts,
-            missing: &m.missing,
+            parts: m.parts.clone(),
+            missing: m.missing.clone(),
             partial: m.partial(),
         }),
     }
 }
 
-fn threshold(t: &ThresholdResult) -> ThresholdSummary<'_> {
+fn threshold(t: &ThresholdResult) -> ThresholdSummary {
     ThresholdSummary {
-        selector: t.selector.to_string(),
-        metric: &t.selector.metric,
-        tags: t
-            .selector
-            .tags
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect(),
-        expression: t.expression.to_string(),
+        selector: t.selector.clone(),
+        metric: t.selector.metric.clone(),
+        tags: t.selector.tags.iter().cloned().collect(),
+        expression: t.expression.clone(),
         aggregation: t.expression.aggregation.to_string(),
         operator: t.expression.operator.to_string(),
         limit: t.expression.value,
@@ -261,7 +308,7 @@ fn metric(name: &str, series: &Series, r: &Report) -> MetricSummary {
         for value in seen {
             let sink = series.merged(&[(tag.to_string(), value.to_string())]);
             sub_metrics.push(SubMetric {
-                tag,
+                tag: tag.to_string(),
                 value: value.to_string(),
                 values: values(&sink, r),
                 histogram: histogram(&sink),
@@ -298,7 +345,7 @@ fn metric(name: &str, series: &Series, r: &Report) -> MetricSummary {
 }
 
 /// The aggregates k6's summary shows for each kind, by their k6 names.
-pub(super) fn values(sink: &Sink, r: &Report) -> BTreeMap<&'static str, f64> {
+fn values(sink: &Sink, r: &Report) -> BTreeMap<String, f64> {
     let trend: Vec<(&str, Aggregation)> = TREND_COLUMNS
         .into_iter()
         .chain([("count", Aggregation::Count)])
@@ -319,12 +366,12 @@ pub(super) fn values(sink: &Sink, r: &Report) -> BTreeMap<&'static str, f64> {
     }
     for (k, a) in aggs {
         if let Some(v) = sink.aggregate(*a, r.duration) {
-            m.insert(*k, v);
+            m.insert(k.to_string(), v);
         }
     }
     if let Sink::Rate { trues, total } = sink {
-        m.insert("passes", *trues as f64);
-        m.insert("fails", (total - trues) as f64);
+        m.insert("passes".into(), *trues as f64);
+        m.insert("fails".into(), (total - trues) as f64);
     }
     m
 }
@@ -335,7 +382,7 @@ fn histogram(sink: &Sink) -> Option<EncodedHistogram> {
         return None;
     }
     Some(EncodedHistogram {
-        encoding: "hdr-v2-deflate-base64",
+        encoding: HistogramEncoding::HdrV2DeflateBase64,
         scale: crate::metrics::TREND_SCALE,
         data: crate::metrics::encode_histogram(&t.hist)?,
     })

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use super::series_out::SeriesOut;
 use super::{Observer, Stop};
 use crate::engine::{Live, Msg};
-use crate::metrics::{Entry, MetricKind, Sample, Store, Tags, Value, names};
+use crate::metrics::{Entry, Sample, Store, Tags, builtins, names};
 use crate::threshold::{self, AbortReason, Compiled};
 
 pub(crate) struct Collector {
@@ -62,11 +62,11 @@ impl Collector {
                 Entry::Http(h) => {
                     self.store.add_http(h);
                     requests += 1;
-                    failed += u64::from(!h.expected_response);
+                    failed += u64::from(!h.expected_response());
                 }
                 Entry::Point(s) => {
                     self.store.add(s);
-                    match &*s.metric {
+                    match s.metric {
                         names::ITERATIONS => iterations += 1,
                         names::DROPPED_ITERATIONS => dropped += 1,
                         _ => {}
@@ -87,18 +87,10 @@ impl Collector {
         let snap = self.live.snapshot();
         let at = self.start.elapsed();
         let gauges = [
-            (names::VUS, snap.active_vus),
-            (names::VUS_MAX, snap.vus_max),
+            (builtins::VUS, snap.active_vus),
+            (builtins::VUS_MAX, snap.vus_max),
         ]
-        .map(|(metric, v)| {
-            Entry::Point(Sample {
-                metric: metric.into(),
-                kind: MetricKind::Gauge,
-                tags: Tags::default(),
-                value: Value::Number(v as f64),
-                at,
-            })
-        });
+        .map(|(metric, v)| Entry::Point(Sample::of(&metric, v as f64, Tags::default(), at)));
         for g in &gauges {
             if let Entry::Point(s) = g {
                 self.store.add(s);

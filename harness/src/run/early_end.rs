@@ -6,7 +6,7 @@
 //! run gets, leading with the sentence, and the metrics gathered until then.
 
 /// The part of a run in which it ended early.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// The configuration was refused: no request was sent.
@@ -45,7 +45,7 @@ impl std::fmt::Display for Phase {
 }
 
 /// Why a run ended early: its phase and one sentence (secrets already redacted).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EarlyEnd {
     pub phase: Phase,
     pub reason: String,

@@ -35,7 +35,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 
 use crate::engine::{ConnectionModel, Expected, Live, Vu};
-use crate::metrics::MetricKind;
+use crate::metrics::{Metric, MetricKind};
 use crate::segment::Segment;
 use crate::threshold::Threshold;
 use crate::{BoxError, Error, Scenario};
@@ -70,7 +70,7 @@ pub struct Test<D = ()> {
     /// The setup value of a test without a setup hook (`()`); `None` once a hook gives one.
     no_setup_value: Option<fn() -> D>,
     thresholds: Vec<(String, Threshold)>,
-    metrics: Vec<(String, MetricKind)>,
+    metrics: Vec<(&'static str, MetricKind)>,
     setup: Option<SetupFn<D>>,
     teardown: Option<TeardownFn<D>>,
     hook_order_error: bool,
@@ -193,9 +193,12 @@ impl<D: Send + Sync + 'static> Test<D> {
         self
     }
 
-    /// Declares a custom metric, so thresholds may name it and the summary shows it.
-    pub fn metric(mut self, name: impl Into<String>, kind: MetricKind) -> Self {
-        self.metrics.push((name.into(), kind));
+    /// Declares a custom metric by its handle, so thresholds may name it and the summary
+    /// shows it (at 0 when nothing was added): `.metric(LOGIN_DURATION)`. Two declarations of
+    /// one name with different kinds, or a built-in metric's name with another kind, are
+    /// refused before the run.
+    pub fn metric<M: Metric>(mut self, metric: M) -> Self {
+        self.metrics.push((metric.name(), M::KIND));
         self
     }
 

@@ -18,9 +18,10 @@ use super::series_out::SeriesOut;
 use super::{Plan, SegmentRecord, SetupFn, Stop, TeardownFn, Test};
 use crate::Error;
 use crate::engine::{
-    ClientFactory, Live, Msg, Recorder, RunSettings, RunShared, ScenarioRun, SetupValue, Vu, VuFn,
+    ClientFactory, Live, Msg, Outcome, Recorder, RunSettings, RunShared, ScenarioRun, SetupValue,
+    Vu, VuFn,
 };
-use crate::metrics::{Store, Tags, ms, names};
+use crate::metrics::{Store, Tags, builtins};
 use crate::scenario::Schedule;
 use crate::threshold;
 
@@ -178,14 +179,15 @@ impl<D: Send + Sync + 'static> Planned<D> {
         if let Some((path, within)) = &test.preflight {
             let mut vu = Vu::detached(&shared);
             let res = vu.get(path).timeout(*within).send().await;
-            if res.error.is_some() || !(200..400).contains(&res.status) {
+            let reason = match res.outcome {
+                Outcome::Status(s) if (200..400).contains(&s) => None,
+                Outcome::Status(s) => Some(format!("answered {s} instead of 2xx")),
+                Outcome::Failed(f) => Some(format!("failed ({}): {}", f.error.as_str(), f.message)),
+            };
+            if let Some(reason) = reason {
                 let url = match &plan.base_url {
                     Some(base) => format!("GET {}{}", base.as_str().trim_end_matches('/'), path),
                     None => format!("GET {path}"),
-                };
-                let reason = match (res.error, res.error_message) {
-                    (Some(kind), Some(m)) => format!("failed ({}): {m}", kind.as_str()),
-                    _ => format!("answered {} instead of 2xx", res.status),
                 };
                 let sentence = Error::Unreachable { url, reason }.to_string();
                 ended_early = Some(EarlyEnd::new(Phase::Preflight, sentence));
@@ -286,6 +288,7 @@ impl<D: Send + Sync + 'static> Planned<D> {
         if let Some(Err(e)) = series_out.map(|o| o.finish(&store)) {
             problems.push(e);
         }
+        problems.extend(store.problems());
         let scenarios: Vec<ScenarioInfo> = plan
             .scenarios
             .iter()
@@ -455,7 +458,7 @@ async fn probe_lag(mut rec: Recorder, stop: CancellationToken) {
             _ = stop.cancelled() => return,
         }
         let late = Instant::now().saturating_duration_since(due);
-        rec.trend(names::GENERATOR_LAG, ms(late), &tags);
+        rec.add(&builtins::GENERATOR_LAG, late, &tags);
         rec.flush_if_due();
     }
 }

@@ -123,8 +123,28 @@ pub(super) fn validate<D>(t: &Test<D>) -> Result<Plan, Error> {
     let tls_roots = extra_roots(&t.tls_roots)
         .map_err(|reason| errors.push(general(reason)))
         .unwrap_or_default();
-    let declared: BTreeMap<&str, MetricKind> =
-        t.metrics.iter().map(|(n, k)| (n.as_str(), *k)).collect();
+    let mut declared: BTreeMap<&str, MetricKind> = BTreeMap::new();
+    for &(name, kind) in &t.metrics {
+        let first = builtin_kind(name).or_else(|| declared.get(name).copied());
+        match first {
+            Some(k) if k != kind => errors.push(Error::Metric {
+                metric: name.to_string(),
+                reason: format!(
+                    "declared as a {} but it is {} {}",
+                    kind.as_str(),
+                    if builtin_kind(name).is_some() {
+                        "a built-in"
+                    } else {
+                        "also declared as a"
+                    },
+                    k.as_str()
+                ),
+            }),
+            _ => {
+                declared.insert(name, kind);
+            }
+        }
+    }
     let kind_of = |name: &str| builtin_kind(name).or_else(|| declared.get(name).copied());
     let mut thresholds = Vec::new();
     for (metric, th) in &t.thresholds {

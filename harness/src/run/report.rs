@@ -10,15 +10,15 @@ use crate::scenario::Schedule;
 use crate::threshold::{AbortReason, ThresholdResult, parse_expression, parse_selector};
 
 /// What each scenario was planned to do, and how many iterations it completed.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ScenarioInfo {
     pub name: String,
     pub executor: String,
     pub max_vus: u64,
     /// When it started, from the run's start (scenario start times count from the end of setup).
-    #[serde(serialize_with = "secs")]
+    #[serde(with = "secs")]
     pub start: Duration,
-    #[serde(serialize_with = "secs")]
+    #[serde(with = "secs")]
     pub duration: Duration,
     /// The VUs it needed over time, from its start: `(seconds, vus)` steps (k6's plan).
     pub plan: Vec<(f64, u64)>,
@@ -63,12 +63,24 @@ impl ScenarioInfo {
     }
 }
 
-fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64(d.as_secs_f64())
+/// A duration as seconds (a JSON number), and back.
+mod secs {
+    use std::time::Duration;
+
+    use serde::Deserialize;
+
+    pub fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64())
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let s = f64::deserialize(d)?;
+        Duration::try_from_secs_f64(s).map_err(serde::de::Error::custom)
+    }
 }
 
 /// Pass and fail counts of one check.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CheckResult {
     pub name: String,
     pub passes: u64,
@@ -285,7 +297,7 @@ impl Report {
 }
 
 /// One row of the per-endpoint table: the requests of one `name` tag.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EndpointRow {
     pub name: String,
     pub requests: u64,

@@ -33,7 +33,7 @@ pub struct MergeRecord {
 }
 
 /// One part of a merge: which share, where it was read from, and its own (partial) verdict.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MergedPart {
     pub segment: String,
     pub source: String,

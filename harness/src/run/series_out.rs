@@ -177,7 +177,7 @@ mod window_tests {
         let mut store = Store::new();
         for s in 0..200u64 {
             store.add(&Sample {
-                metric: "c".into(),
+                metric: "c",
                 kind: MetricKind::Counter,
                 tags: Tags::default(),
                 value: Value::Number(1.0),

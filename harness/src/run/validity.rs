@@ -81,7 +81,7 @@ mod tests {
         for &(metric, kind, v, n) in points {
             for _ in 0..n {
                 s.add(&Sample {
-                    metric: metric.into(),
+                    metric,
                     kind,
                     tags: Tags::default(),
                     value: Value::Number(v),

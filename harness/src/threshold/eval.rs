@@ -6,7 +6,7 @@ use super::{Compiled, Expression, Selector};
 use crate::metrics::{MetricKind, Store};
 
 /// A threshold's verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Pass,
@@ -33,7 +33,7 @@ pub struct ThresholdResult {
 }
 
 /// One window of the run: its first second (from the run's start) and its length.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WindowRef {
     pub start: u64,
     pub seconds: u64,
@@ -61,7 +61,7 @@ impl ThresholdResult {
 }
 
 /// Why a run ended before its plan did.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AbortReason {
     /// An `abort_on_fail` threshold failed.

@@ -292,3 +292,21 @@ impl serde::Serialize for Selector {
         s.collect_str(self)
     }
 }
+
+/// Read back from what [`Expression`]'s `Serialize` wrote, parsed as any input is.
+impl<'de> serde::Deserialize<'de> for Expression {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_expression(&text)
+            .map_err(|e| serde::de::Error::custom(format!("expression {text:?}: {e}")))
+    }
+}
+
+/// Read back from what [`Selector`]'s `Serialize` wrote, parsed as any input is.
+impl<'de> serde::Deserialize<'de> for Selector {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_selector(&text)
+            .map_err(|e| serde::de::Error::custom(format!("selector {text:?}: {e}")))
+    }
+}

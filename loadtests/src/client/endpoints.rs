@@ -312,8 +312,8 @@ pub async fn create_deployment(
         .fetch(vu)
         .await?;
     if d.status == "failed" {
-        vu.counter(metric::API_ERRORS, 1.0);
-        vu.rate(metric::SUCCESS_RATE, false);
+        vu.add(&metric::API_ERRORS, 1.0);
+        vu.add(&metric::SUCCESS_RATE, false);
         return Err(ApiError::Status {
             call: CREATE_DEPLOYMENT.name,
             status: 200,

@@ -6,24 +6,27 @@
 
 use std::time::Duration;
 
-use harness::prelude::{Expected, Method, Response, Vu};
+use harness::prelude::{Expected, Method, Outcome, Response, TransportError, Trend, Vu};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 mod endpoints;
 pub use endpoints::*;
 
-/// Custom metric names of the original suite.
+/// The custom metrics of the original suite, as typed handles: declared with
+/// `Test::metric(metric::LOGIN_DURATION)`, added to with `vu.add(&metric::LOGIN_DURATION, d)`.
 pub mod metric {
-    pub const LOGIN_DURATION: &str = "login_duration";
-    pub const LOGOUT_DURATION: &str = "logout_duration";
-    pub const AGENT_CRUD_DURATION: &str = "agent_crud_duration";
-    pub const PIPELINE_CRUD_DURATION: &str = "pipeline_crud_duration";
-    pub const DEPLOYMENT_DURATION: &str = "deployment_duration";
-    pub const AUTH_ERRORS: &str = "auth_errors";
-    pub const API_ERRORS: &str = "api_errors";
-    pub const RATE_LIMITED: &str = "rate_limited";
-    pub const SUCCESS_RATE: &str = "success_rate";
+    use harness::prelude::{Counter, Rate, Trend};
+
+    pub const LOGIN_DURATION: Trend = Trend::new("login_duration");
+    pub const LOGOUT_DURATION: Trend = Trend::new("logout_duration");
+    pub const AGENT_CRUD_DURATION: Trend = Trend::new("agent_crud_duration");
+    pub const PIPELINE_CRUD_DURATION: Trend = Trend::new("pipeline_crud_duration");
+    pub const DEPLOYMENT_DURATION: Trend = Trend::new("deployment_duration");
+    pub const AUTH_ERRORS: Counter = Counter::new("auth_errors");
+    pub const API_ERRORS: Counter = Counter::new("api_errors");
+    pub const RATE_LIMITED: Counter = Counter::new("rate_limited");
+    pub const SUCCESS_RATE: Rate = Rate::new("success_rate");
 }
 
 /// The longest `Retry-After` a VU honours: the real API's windows are one minute long, so a
@@ -42,10 +45,10 @@ pub enum ApiError {
     },
     #[error("{call}: rate limited (429); waited {waited} s as Retry-After asked")]
     RateLimited { call: &'static str, waited: u64 },
-    #[error("{call}: {kind}: {message}")]
+    #[error("{call}: {}: {message}", kind.as_str())]
     Transport {
         call: &'static str,
-        kind: &'static str,
+        kind: TransportError,
         message: String,
     },
     #[error("{call}: unexpected body: {message}")]
@@ -58,9 +61,13 @@ impl ApiError {
         match self {
             ApiError::Status { status, .. } => *status >= 500,
             ApiError::RateLimited { .. } => true,
-            ApiError::Transport { kind, .. } => {
-                matches!(*kind, "reset" | "timeout" | "connect" | "body")
-            }
+            ApiError::Transport { kind, .. } => matches!(
+                kind,
+                TransportError::Reset
+                    | TransportError::Timeout
+                    | TransportError::Connect
+                    | TransportError::Body
+            ),
             ApiError::Decode { .. } => false,
         }
     }
@@ -82,7 +89,7 @@ pub struct Auth<'a> {
 #[derive(Debug, Clone, Copy)]
 pub enum Family {
     /// Auth calls count failures in `auth_errors`; some feed a trend.
-    Auth(Option<&'static str>),
+    Auth(Option<Trend>),
     Agent,
     Pipeline,
     Deployment,
@@ -90,7 +97,7 @@ pub enum Family {
 }
 
 impl Family {
-    fn trend(self) -> Option<&'static str> {
+    fn trend(self) -> Option<Trend> {
         match self {
             Family::Auth(t) => t,
             Family::Agent => Some(metric::AGENT_CRUD_DURATION),
@@ -219,12 +226,12 @@ impl<'a> Call<'a> {
             rb = rb.header("content-type", "application/json").body(b);
         }
         let res = rb.send().await;
-        if let (Some(t), None) = (ep.family.trend(), res.error) {
-            vu.trend_time(t, res.duration);
+        if let (Some(t), Outcome::Status(_)) = (ep.family.trend(), &res.outcome) {
+            vu.add(&t, res.duration);
         }
-        vu.rate(metric::SUCCESS_RATE, res.expected_response);
-        if res.status == 429 {
-            vu.counter(metric::RATE_LIMITED, 1.0);
+        vu.add(&metric::SUCCESS_RATE, res.expected_response);
+        if res.status() == Some(429) {
+            vu.add(&metric::RATE_LIMITED, 1.0);
             let asked = res
                 .header("retry-after")
                 .and_then(|v| v.trim().parse::<u64>().ok())
@@ -243,17 +250,17 @@ impl<'a> Call<'a> {
             Family::Auth(_) => metric::AUTH_ERRORS,
             _ => metric::API_ERRORS,
         };
-        vu.counter(counter, 1.0);
-        Err(match res.error {
-            Some(kind) => ApiError::Transport {
+        vu.add(&counter, 1.0);
+        Err(match res.outcome {
+            Outcome::Failed(f) => ApiError::Transport {
                 call: ep.name,
-                kind: kind.as_str(),
-                message: res.error_message.unwrap_or_default(),
+                kind: f.error,
+                message: f.message,
             },
-            None => ApiError::Status {
+            Outcome::Status(status) => ApiError::Status {
                 call: ep.name,
-                status: res.status,
-                body: truncate(res.text()),
+                status,
+                body: truncate(String::from_utf8_lossy(&res.body).into_owned()),
             },
         })
     }
