@@ -150,12 +150,7 @@ impl Prepared {
                 ));
             }
         }
-        reports::write_all(
-            &self.folder,
-            &report,
-            &self.info,
-            self.step_summary.as_deref(),
-        )?;
+        self.write(&report)?;
         Ok(SuiteRun {
             report,
             mock,
@@ -166,6 +161,16 @@ impl Prepared {
 }
 
 impl Prepared {
+    /// Every report file of `report`, into the run folder (and the step summary).
+    fn write(&self, report: &Report) -> Result<(), Error> {
+        reports::write_all(
+            &self.folder,
+            report,
+            &self.info,
+            self.step_summary.as_deref(),
+        )
+    }
+
     /// A run refused before it started: its report (that sentence, no metric) written whole
     /// into the folder.
     fn refused(&self, why: &Error) -> Result<SuiteRun, Error> {
@@ -176,12 +181,7 @@ impl Prepared {
             report.time_scale = scale;
         }
         reports::write_empty_series(&self.folder)?;
-        reports::write_all(
-            &self.folder,
-            &report,
-            &self.info,
-            self.step_summary.as_deref(),
-        )?;
+        self.write(&report)?;
         Ok(SuiteRun {
             report,
             mock: None,

@@ -66,7 +66,8 @@ pub fn resolve(
     }
 }
 
-fn names(suites: &[Suite]) -> String {
+/// Suite names as a list for a sentence: `smoke, auth, agents`.
+pub fn names(suites: &[Suite]) -> String {
     suites
         .iter()
         .map(|s| s.name())

@@ -9,6 +9,8 @@ use loadtests::Suite;
 use loadtests::config::Config;
 use loadtests::target::{HEAVY, env_var};
 
+use crate::resolve::names;
+
 /// The suites the nightly runs, one after another: the GitHub workflow's nightly matrix.
 pub const NIGHTLY: [Suite; 3] = [Suite::Stress, Suite::Spike, Suite::Capacity];
 /// The most segments a run may have: more pods than this is a cluster of its own to plan.
@@ -208,10 +210,14 @@ pub fn plan(req: &Request, config: &Config, now: SystemTime) -> Result<Plan, Vec
     if let Err(e) = check_run_id(&run_id) {
         problems.push(format!("--run-id {run_id:?}: {e}"));
     }
-    if let Some(v) = req.time_scale
-        && let Err(e) = harness::settings::parse_time_scale(&v.to_string())
+    if let Some(reason) = req
+        .time_scale
+        .and_then(harness::settings::time_scale_problem)
     {
-        problems.push(format!("--time-scale {v}: {e}"));
+        problems.push(format!(
+            "--time-scale {}: {reason}",
+            req.time_scale.unwrap_or_default()
+        ));
     }
     let heavy: Vec<Suite> = match suite {
         Some(s) => vec![s],
@@ -418,12 +424,4 @@ fn command_line(req: &Request) -> String {
         words.push(format!("--image {image}"));
     }
     words.join(" ")
-}
-
-fn names(suites: &[Suite]) -> String {
-    suites
-        .iter()
-        .map(|s| s.name())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
