@@ -74,6 +74,7 @@ impl Attempt<'_> {
             tags,
             http_tags,
             rec,
+            last_target,
             ..
         } = vu;
         let (shared, tags): (&RunShared, &Tags) = (shared, tags);
@@ -92,7 +93,7 @@ impl Attempt<'_> {
             Err(msg) => Err(Failure::new(TransportError::Request, msg.clone())),
             Ok(url) => {
                 let lease = conns.lease(url).await;
-                match outgoing(method, url, headers, body) {
+                match outgoing(method, url, headers, body, last_target) {
                     Err(msg) => Err(Failure::new(TransportError::Request, msg)),
                     Ok(out) => {
                         let limit = timeout.unwrap_or(clients.timeout);
@@ -165,15 +166,24 @@ impl Attempt<'_> {
     }
 }
 
-/// The request to send to a URL, with the path and query as its target.
+/// The request to send to a URL, with the path and query as its target; `last` is the VU's
+/// last target, reused (a reference count) when the URL asks for the same one.
 fn outgoing<'r>(
     method: &'r Method,
     url: &'r Url,
     headers: &'r [(HeaderName, HeaderValue)],
     body: &Option<Bytes>,
+    last: &mut Option<http::Uri>,
 ) -> Result<Outgoing<'r>, String> {
-    let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
-    let target = http::Uri::try_from(target).map_err(|e| format!("invalid URL {url}: {e}"))?;
+    let text = &url[url::Position::BeforePath..url::Position::AfterQuery];
+    let target = match last {
+        Some(t) if t.path_and_query().map(|p| p.as_str()) == Some(text) => t.clone(),
+        _ => {
+            let t = http::Uri::try_from(text).map_err(|e| format!("invalid URL {url}: {e}"))?;
+            *last = Some(t.clone());
+            t
+        }
+    };
     Ok(Outgoing {
         url,
         method,

@@ -269,7 +269,9 @@ impl Connections {
                 _ => {
                     let origin =
                         Origin::of(url).map_err(|m| Failure::new(TransportError::Request, m))?;
-                    let (c, t) = connector.connect(&origin).await?;
+                    // Boxed: the connect future (TCP and TLS) is large, and a request on a kept
+                    // connection should not carry (or move) it.
+                    let (c, t) = Box::pin(connector.connect(&origin)).await?;
                     connect = t;
                     (c, true)
                 }

@@ -26,6 +26,9 @@ pub struct Recorder {
     tx: UnboundedSender<Msg>,
     start: Instant,
     last_flush: Instant,
+    /// The last batch's length: the buffer is given that room again at its next first push,
+    /// not grown from nothing, and an idle VU holds no buffer at all.
+    last_len: usize,
 }
 
 impl Recorder {
@@ -35,6 +38,7 @@ impl Recorder {
             tx,
             start,
             last_flush: Instant::now(),
+            last_len: 0,
         }
     }
 
@@ -46,16 +50,22 @@ impl Recorder {
     /// Records one observation of a metric now.
     pub fn add<M: Metric>(&mut self, metric: &M, value: impl Observation<M>, tags: &Tags) {
         let at = self.now();
-        self.buf
-            .push(Entry::Point(Sample::of(metric, value, tags.clone(), at)));
+        self.push(Entry::Point(Sample::of(metric, value, tags.clone(), at)));
     }
 
     /// Records one HTTP request.
     pub fn http(&mut self, sample: HttpSample) {
-        self.buf.push(Entry::Http(sample));
+        self.push(Entry::Http(sample));
         if self.buf.len() >= BATCH {
             self.flush();
         }
+    }
+
+    fn push(&mut self, entry: Entry) {
+        if self.buf.capacity() == 0 {
+            self.buf.reserve(self.last_len.clamp(4, BATCH));
+        }
+        self.buf.push(entry);
     }
 
     /// Sends the buffer if it is full or has been held long enough; called at iteration ends.
@@ -72,6 +82,7 @@ impl Recorder {
         self.last_flush = Instant::now();
         if !self.buf.is_empty() {
             let batch = std::mem::take(&mut self.buf);
+            self.last_len = batch.len();
             let _ = self.tx.send(Msg::Batch(batch));
         }
     }

@@ -41,6 +41,8 @@ pub struct Vu {
     rng: SmallRng,
     pub(crate) http_tags: TagCache,
     last_url: Option<(String, Url)>,
+    /// The last request's target (path and query), parsed: a VU repeating a URL parses it once.
+    pub(crate) last_target: Option<http::Uri>,
     check_tags: Vec<(String, Tags)>,
 }
 
@@ -71,6 +73,7 @@ impl Vu {
             group: None,
             state: Vec::new(),
             http_tags: TagCache::default(),
+            last_target: None,
             last_url: None,
             check_tags: Vec::new(),
         }

@@ -21,7 +21,9 @@ pub const MAX_TAG_SETS: usize = 1_000;
 #[derive(Debug, Clone)]
 pub struct Series {
     kind: MetricKind,
-    by_tags: HashMap<Tags, Sink, TagsHash>,
+    /// One sink per tag set, in the order the sets came; `at` finds a set's place.
+    sinks: Vec<(Tags, Sink)>,
+    at: HashMap<Tags, usize, TagsHash>,
     timeline: Timeline,
     /// Samples whose tag set came past [`MAX_TAG_SETS`] and were merged.
     overflowed: u64,
@@ -34,7 +36,8 @@ impl Series {
     fn new(kind: MetricKind) -> Series {
         Series {
             kind,
-            by_tags: HashMap::with_hasher(TagsHash),
+            sinks: Vec::new(),
+            at: HashMap::with_hasher(TagsHash),
             timeline: Timeline::new(kind),
             overflowed: 0,
             rejected: BTreeMap::new(),
@@ -53,7 +56,39 @@ impl Series {
 
     /// Each tag set's sink.
     pub fn by_tags(&self) -> impl Iterator<Item = (&Tags, &Sink)> {
-        self.by_tags.iter()
+        self.sinks.iter().map(|(t, s)| (t, s))
+    }
+
+    /// The place of `tags`' sink, made if there is room; past [`MAX_TAG_SETS`], the overflow
+    /// sink's, with `true`.
+    fn place(&mut self, tags: &Tags) -> (usize, bool) {
+        if let Some(&i) = self.at.get(tags) {
+            return (i, false);
+        }
+        if self.sinks.len() < MAX_TAG_SETS {
+            return (self.insert(tags.clone()), false);
+        }
+        let over = overflow_tags();
+        let i = match self.at.get(&over) {
+            Some(&i) => i,
+            None => self.insert(over),
+        };
+        (i, true)
+    }
+
+    /// The place of `tags`' sink, made whatever the count (merging a gauge of parallel runs).
+    fn place_always(&mut self, tags: &Tags) -> usize {
+        match self.at.get(tags) {
+            Some(&i) => i,
+            None => self.insert(tags.clone()),
+        }
+    }
+
+    fn insert(&mut self, tags: Tags) -> usize {
+        let i = self.sinks.len();
+        self.sinks.push((tags.clone(), Sink::new(self.kind)));
+        self.at.insert(tags, i);
+        i
     }
 
     /// The series over time: per second for the last minute, per 10 s for the last hour, per
@@ -70,13 +105,24 @@ impl Series {
     /// All series whose tags contain `filter`, merged into one sink.
     pub fn merged(&self, filter: &[(String, String)]) -> Sink {
         let mut total = Sink::new(self.kind);
-        for (tags, sink) in &self.by_tags {
+        for (tags, sink) in &self.sinks {
             if tags.matches(filter) {
                 total.merge(sink);
             }
         }
         total
     }
+}
+
+/// Where a request's tag set is in one of the ten request series.
+#[derive(Debug, Clone, Copy)]
+enum Row {
+    /// Its own sink, at this place.
+    At(usize),
+    /// Past the cap: the overflow sink, counted each time ([`Store::add_at`]).
+    Unkept,
+    /// The series is of another kind ([`Store::add_at`] counts it).
+    Rejected,
 }
 
 /// All metrics of a run.
@@ -88,6 +134,13 @@ pub struct Store {
     /// Where a request's metrics are (and their kinds), found once: a request then costs no
     /// name lookup.
     http: Option<[(usize, MetricKind); HTTP_METRICS.len()]>,
+    /// Each request tag set's sinks in those ten series, found once: a request then costs one
+    /// lookup, not ten. At most [`MAX_TAG_SETS`] sets; past them, each series is asked.
+    http_rows: HashMap<Tags, [Row; HTTP_METRICS.len()], TagsHash>,
+    /// The slots of the names samples came with, by the address of their `&'static str`: a
+    /// run has a few dozen metric names, so a scan of pointers beats a lookup by text. (A name
+    /// whose literal lives at two addresses gets two entries, with the same slot.)
+    seen: Vec<(usize, usize, usize)>,
 }
 
 impl Store {
@@ -98,13 +151,19 @@ impl Store {
     /// Aggregates one sample. One whose kind is not the metric's (its first sample's, or its
     /// declaration's) is not aggregated but counted, and makes a [problem](Store::problems).
     pub fn add(&mut self, sample: &Sample) {
-        self.add_value(
-            sample.metric,
-            sample.kind,
-            &sample.tags,
-            sample.value,
-            sample.at,
-        );
+        let slot = self.static_slot(sample.metric, sample.kind);
+        self.add_at(slot, sample.kind, &sample.tags, sample.value, sample.at);
+    }
+
+    /// [`Store::slot`] for a name that lives as long as the program, found by its address.
+    fn static_slot(&mut self, metric: &'static str, kind: MetricKind) -> usize {
+        let key = (metric.as_ptr() as usize, metric.len());
+        if let Some(&(_, _, slot)) = self.seen.iter().find(|&&(p, l, _)| (p, l) == key) {
+            return slot;
+        }
+        let slot = self.slot(metric, kind);
+        self.seen.push((key.0, key.1, slot));
+        slot
     }
 
     /// Aggregates one request's ten metrics (and a transport error, if any).
@@ -121,8 +180,34 @@ impl Store {
             }
         };
         let values = h.values();
-        for ((slot, kind), value) in slots.into_iter().zip(values) {
-            self.add_at(slot, kind, &h.tags, value, h.at);
+        let rows = match self.http_rows.get(&h.tags) {
+            Some(rows) => *rows,
+            None => {
+                let rows = slots.map(|(slot, kind)| {
+                    let series = &mut self.series[slot];
+                    if series.kind != kind {
+                        return Row::Rejected;
+                    }
+                    match series.place(&h.tags) {
+                        (i, false) => Row::At(i),
+                        (_, true) => Row::Unkept,
+                    }
+                });
+                if self.http_rows.len() < MAX_TAG_SETS {
+                    self.http_rows.insert(h.tags.clone(), rows);
+                }
+                rows
+            }
+        };
+        for (((slot, kind), value), row) in slots.into_iter().zip(values).zip(rows) {
+            let series = &mut self.series[slot];
+            match row {
+                Row::At(i) => {
+                    series.sinks[i].1.add(value);
+                    series.timeline.add(h.at.as_secs(), value.as_f64());
+                }
+                Row::Unkept | Row::Rejected => self.add_at(slot, kind, &h.tags, value, h.at),
+            }
         }
         if h.traffic.resent > 0 {
             let resent = f64::from(h.traffic.resent);
@@ -174,23 +259,9 @@ impl Store {
             series.reject(kind, 1);
             return;
         }
-        let room = series.by_tags.len() < MAX_TAG_SETS;
-        match series.by_tags.get_mut(tags) {
-            Some(sink) => sink.add(value),
-            None if room => {
-                let mut sink = Sink::new(kind);
-                sink.add(value);
-                series.by_tags.insert(tags.clone(), sink);
-            }
-            None => {
-                series.overflowed += 1;
-                series
-                    .by_tags
-                    .entry(overflow_tags())
-                    .or_insert_with(|| Sink::new(kind))
-                    .add(value);
-            }
-        }
+        let (i, overflowed) = series.place(tags);
+        series.overflowed += u64::from(overflowed);
+        series.sinks[i].1.add(value);
         series.timeline.add(at.as_secs(), value.as_f64());
     }
 
@@ -248,7 +319,7 @@ impl Store {
         for (name, theirs) in other.iter() {
             let ours = self.slot(name, theirs.kind);
             if self.series[ours].kind != theirs.kind {
-                let samples = theirs.by_tags.values().map(Sink::samples).sum();
+                let samples = theirs.sinks.iter().map(|(_, s)| s.samples()).sum();
                 self.series[ours].reject(theirs.kind, samples);
                 continue;
             }
@@ -256,14 +327,12 @@ impl Store {
                 *self.series[ours].rejected.entry(*kind).or_default() += n;
             }
             let sum = parallel && theirs.kind == MetricKind::Gauge;
-            for (tags, sink) in &theirs.by_tags {
+            for (tags, sink) in &theirs.sinks {
                 if sum {
                     let slot = self.slot(name, theirs.kind);
-                    self.series[slot]
-                        .by_tags
-                        .entry(tags.clone())
-                        .or_insert_with(|| Sink::new(theirs.kind))
-                        .add_parallel(sink);
+                    let series = &mut self.series[slot];
+                    let i = series.place_always(tags);
+                    series.sinks[i].1.add_parallel(sink);
                 } else {
                     self.merge_sink(name, tags, sink);
                 }
@@ -289,16 +358,11 @@ impl Store {
             ours.reject(sink.kind(), sink.samples());
             return;
         }
-        let tags = if ours.by_tags.contains_key(tags) || ours.by_tags.len() < MAX_TAG_SETS {
-            tags.clone()
-        } else {
+        let (i, overflowed) = ours.place(tags);
+        if overflowed {
             ours.overflowed += sink.samples();
-            overflow_tags()
-        };
-        ours.by_tags
-            .entry(tags)
-            .or_insert_with(|| Sink::new(sink.kind()))
-            .merge(sink);
+        }
+        ours.sinks[i].1.merge(sink);
     }
 
     /// Adds a whole window at `second`.
