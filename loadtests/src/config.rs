@@ -37,7 +37,7 @@ pub struct SuiteConfig {
     pub thresholds: BTreeMap<String, Vec<String>>,
     /// The question this suite answers beyond its thresholds, if any.
     #[serde(default)]
-    pub analysis: Option<crate::analysis::AnalysisConfig>,
+    pub analysis: Option<crate::analysis_config::AnalysisConfig>,
 }
 
 /// The whole file.
@@ -117,7 +117,7 @@ impl Config {
             .get(suite)?
             .analysis
             .as_ref()
-            .map(crate::analysis::AnalysisConfig::to_analysis)
+            .map(crate::analysis_config::AnalysisConfig::to_analysis)
     }
 
     /// The environment named by `LOADTEST_ENV`.

@@ -4,15 +4,15 @@
 //! or exits: that is the edge's work ([`crate::console`]).
 //!
 //! Files: `plan.rs` (validation), `orchestrate.rs` (the run), `collector.rs` (the task that
-//! owns the metric store), `stop.rs` (stopping a run from outside), `report.rs` (the result),
+//! owns the metric store), `stop.rs` (stopping a run from outside), `outcome.rs` (the result: [`Report`]),
 //! `early_end.rs` (where and why a run ended early, and the exit status of a report).
 
 mod collector;
 mod early_end;
 mod observer;
 mod orchestrate;
+mod outcome;
 mod plan;
-mod report;
 mod segment_record;
 mod series_out;
 mod stop;
@@ -22,8 +22,8 @@ pub use early_end::{EarlyEnd, Phase, exit_code};
 pub use observer::Observer;
 pub use orchestrate::Planned;
 pub(crate) use orchestrate::analyze;
+pub use outcome::{CheckResult, EndpointRow, Report, ScenarioInfo};
 pub use plan::Plan;
-pub use report::{CheckResult, EndpointRow, Report, ScenarioInfo};
 pub use segment_record::{MergeRecord, MergedPart, SegmentRecord};
 pub use series_out::write_windows;
 pub use stop::Stop;

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::collector::Collector;
 use super::early_end::{EarlyEnd, Phase};
-use super::report::{Report, ScenarioInfo};
+use super::outcome::{Report, ScenarioInfo};
 use super::series_out::SeriesOut;
 use super::{Plan, SegmentRecord, SetupFn, Stop, TeardownFn, Test};
 use crate::Error;
