@@ -153,6 +153,7 @@ pub(super) fn validate<D>(t: &Test<D>) -> Result<Plan, Error> {
             Err(e) => errors.push(e),
         }
     }
+    let thresholds = threshold::dedupe(thresholds);
     let mut scenarios: Vec<Schedule> = t
         .scenarios
         .iter()
