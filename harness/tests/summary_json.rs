@@ -92,7 +92,10 @@ fn test(url: &str) -> Test {
         }))
         .threshold("http_req_duration{name:GET /ok}", "p(95)<5000")
         .threshold("http_req_duration", "p(99)<5000 over 1s")
-        .threshold("http_req_failed", "rate<0.01")
+        .threshold(
+            "http_req_failed",
+            Threshold::new("rate<0.01").source("suite"),
+        )
         .threshold("login_duration", Threshold::new("avg<0").allow_no_data())
         .analysis(BreakingPoint::new(5000.0, 0.99))
 }
@@ -108,6 +111,18 @@ async fn a_whole_runs_summary_reads_back_as_written() {
     assert_eq!(summary.failures_by_class.get("status"), Some(&12));
     assert_eq!(summary.value("api_errors", "count"), Some(12.0));
     assert_eq!(summary.analyses.len(), 1);
+    let failed = summary
+        .thresholds
+        .iter()
+        .find(|t| t.metric == "http_req_failed");
+    assert_eq!(failed.unwrap().sources, ["suite"]);
+    // A summary written before thresholds named their sources still reads, with none.
+    let mut old = serde_json::to_value(&summary).unwrap();
+    for t in old["thresholds"].as_array_mut().unwrap() {
+        t.as_object_mut().unwrap().remove("sources");
+    }
+    let old = Summary::from_json(&old.to_string()).unwrap();
+    assert!(old.thresholds.iter().all(|t| t.sources.is_empty()));
     let ok = &summary.metrics["http_req_duration"].sub_metrics;
     let ok = ok.iter().find(|s| s.value == "GET /ok").unwrap();
     let p95 = ok.histogram.as_ref().unwrap().percentile(95.0).unwrap();

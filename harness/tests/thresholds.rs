@@ -148,3 +148,94 @@ fn each_metric_type_accepts_exactly_k6s_aggregations(
         }
     }
 }
+
+/// A test with a one-VU scenario and these thresholds on `http_req_duration`, validated.
+fn plan_with(thresholds: Vec<Threshold>) -> harness::run::Plan {
+    use harness::prelude::*;
+    let mut test =
+        Test::new("sources").scenario(Scenario::new("s", ConstantVus::new(1, secs(1)), |_vu| {
+            Box::pin(async { Ok(()) })
+        }));
+    for t in thresholds {
+        test = test.threshold("http_req_duration", t);
+    }
+    test.validate().unwrap()
+}
+
+/// `http_req_duration` samples of 100 ms, one a second for ten seconds.
+fn durations() -> harness::metrics::Store {
+    use harness::metrics::{Sample, Store, Tags, Value};
+    let mut store = Store::new();
+    for t in 0..10 {
+        store.add(&Sample {
+            metric: "http_req_duration",
+            kind: MetricKind::Trend,
+            tags: Tags::default(),
+            value: Value::Number(100.0),
+            at: std::time::Duration::from_secs(t),
+        });
+    }
+    store
+}
+
+fn evaluate_on_durations(plan: &harness::run::Plan) -> Vec<harness::threshold::ThresholdResult> {
+    let span = harness::threshold::Span {
+        from: 0,
+        to: 10,
+        complete_only: false,
+    };
+    let elapsed = std::time::Duration::from_secs(10);
+    harness::threshold::evaluate(&plan.thresholds, &durations(), elapsed, span)
+}
+
+#[test]
+fn a_duplicated_expression_is_evaluated_once_and_names_both_sources() {
+    let plan = plan_with(vec![
+        Threshold::new("p(95)<500").source("suite"),
+        Threshold::agg(A::Percentile(95.0))
+            .lt(500.0)
+            .source("environment local")
+            .abort_on_fail()
+            .delay_abort_eval(std::time::Duration::from_secs(10)),
+    ]);
+
+    let results = evaluate_on_durations(&plan);
+
+    assert_eq!(results.len(), 1, "{results:?}");
+    let r = &results[0];
+    assert_eq!(r.sources, ["suite", "environment local"]);
+    assert_eq!(r.sources_text(), "suite, environment local");
+    assert!(
+        r.passed() && r.abort_on_fail,
+        "either aborts, so the one does"
+    );
+    assert_eq!(
+        plan.thresholds[0].delay_abort_eval,
+        std::time::Duration::from_secs(10)
+    );
+}
+
+#[test]
+fn distinct_expressions_on_the_same_metric_stay_separate() {
+    let plan = plan_with(vec![
+        Threshold::new("p(95)<500").source("suite"),
+        Threshold::new("p(95)<300").source("environment staging"),
+        Threshold::new("p(99)<500").source("environment staging"),
+    ]);
+
+    let results = evaluate_on_durations(&plan);
+
+    let shown: Vec<(String, Vec<String>)> = results
+        .iter()
+        .map(|r| (r.expression.to_string(), r.sources.clone()))
+        .collect();
+    let want = |e: &str, s: &str| (e.to_string(), vec![s.to_string()]);
+    assert_eq!(
+        shown,
+        [
+            want("p(95)<500", "suite"),
+            want("p(95)<300", "environment staging"),
+            want("p(99)<500", "environment staging"),
+        ]
+    );
+}

@@ -37,7 +37,7 @@ pub struct SuiteConfig {
     pub thresholds: BTreeMap<String, Vec<String>>,
     /// The question this suite answers beyond its thresholds, if any.
     #[serde(default)]
-    pub analysis: Option<crate::analysis::AnalysisConfig>,
+    pub analysis: Option<crate::analysis_config::AnalysisConfig>,
 }
 
 /// The whole file.
@@ -58,6 +58,9 @@ pub struct ConfiguredThreshold {
     pub expression: String,
     /// Endpoint targets pass when the suite never calls the endpoint.
     pub allow_no_data: bool,
+    /// `suite`, `environment <env>` (its SLO set) or `endpoint targets`: named in the report,
+    /// and both named when a suite's own threshold is also its environment's.
+    pub source: String,
 }
 
 impl Config {
@@ -117,7 +120,7 @@ impl Config {
             .get(suite)?
             .analysis
             .as_ref()
-            .map(crate::analysis::AnalysisConfig::to_analysis)
+            .map(crate::analysis_config::AnalysisConfig::to_analysis)
     }
 
     /// The environment named by `LOADTEST_ENV`.
@@ -138,27 +141,28 @@ impl Config {
         let Some(s) = self.suites.get(suite) else {
             return out;
         };
-        let mut add = |table: &BTreeMap<String, Vec<String>>, allow_no_data: bool| {
+        let mut add = |table: &BTreeMap<String, Vec<String>>, allow_no_data: bool, source: &str| {
             for (metric, exprs) in table {
                 for e in exprs {
                     out.push(ConfiguredThreshold {
                         metric: metric.clone(),
                         expression: e.clone(),
                         allow_no_data,
+                        source: source.to_string(),
                     });
                 }
             }
         };
-        add(&s.thresholds, false);
+        add(&s.thresholds, false, "suite");
         if s.slo {
             let slo = self
                 .environments
                 .get(env)
                 .and_then(|e| self.slo.get(&e.slo));
             if let Some(slo) = slo {
-                add(slo, false);
+                add(slo, false, &format!("environment {env}"));
             }
-            add(&self.endpoint_slo, true);
+            add(&self.endpoint_slo, true, "endpoint targets");
         }
         out
     }
@@ -196,6 +200,19 @@ mod tests {
         let stress = c.thresholds("stress", "production");
         assert!(stress.iter().all(|t| !t.metric.contains("name:")));
         assert!(!stress.iter().any(|t| t.expression == "p(95)<200"));
+    }
+
+    #[test]
+    fn a_suites_own_threshold_that_is_also_its_environments_slo_comes_with_both_sources() {
+        let c = Config::parse(BUILT_IN).unwrap();
+        let sources: Vec<String> = c
+            .thresholds("smoke", "local")
+            .into_iter()
+            .filter(|t| t.metric == "http_req_duration" && t.expression == "p(95)<500")
+            .map(|t| t.source)
+            .collect();
+        // The harness evaluates the two once, naming both.
+        assert_eq!(sources, ["suite", "environment local"]);
     }
 
     #[test]

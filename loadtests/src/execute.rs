@@ -289,7 +289,7 @@ fn build(
         .scenario(suite.scenario())
         .segment(segment);
     for t in config.thresholds(suite.name(), &target.env) {
-        let th = Threshold::new(t.expression);
+        let th = Threshold::new(t.expression).source(t.source);
         let th = if t.allow_no_data {
             th.allow_no_data()
         } else {

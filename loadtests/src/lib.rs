@@ -17,7 +17,7 @@
 //!   per-iteration login and logout.
 //! - [`teardown`]: the ledger's deletes and a sweep of every test organisation, on any target.
 //! - [`suites`]: the seven shapes and mixes.
-//! - [`config`]: environments and thresholds from `environments.toml`; [`analysis`]: a suite's
+//! - [`config`]: environments and thresholds from `environments.toml`; [`analysis_config`]: a suite's
 //!   breaking-point, recovery or degradation analysis from it.
 //! - [`target`]: flags, environment variables and the config resolved once into a target.
 //! - [`execute`]: a suite run as a library — prepared on a target, run, its reports written.
@@ -26,7 +26,7 @@
 //! - [`reports`]: the run folder and its files; [`merge`](mod@merge): a split run's folders
 //!   merged into one.
 
-pub mod analysis;
+pub mod analysis_config;
 pub mod client;
 pub mod config;
 pub mod data;

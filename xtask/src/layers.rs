@@ -45,7 +45,7 @@ pub fn project_rules(root: &Path) -> Vec<Rules> {
             src: root.join("loadtests/src"),
             ranks: &[
                 ("model", 0),
-                ("analysis", 0),
+                ("analysis_config", 0),
                 ("data", 1),
                 ("client", 2),
                 ("fixture", 3),
@@ -75,7 +75,7 @@ pub fn project_rules(root: &Path) -> Vec<Rules> {
                 ("bench", 1),
                 ("k8s", 1),
                 ("index", 2),
-                ("run", 3),
+                ("suites", 3),
                 ("runs", 3),
             ],
         },

@@ -19,8 +19,8 @@ mod merge;
 mod paths;
 mod proc;
 mod resolve;
-mod run;
 mod runs;
+mod suites;
 
 use clap::{Parser, Subcommand};
 
@@ -34,7 +34,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run suites against an environment and collect their reports.
-    Run(run::RunArgs),
+    Run(suites::RunArgs),
     /// Look at past runs.
     Report {
         #[command(subcommand)]
@@ -85,7 +85,7 @@ enum BaselineCommand {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Run(args) => run::run(&args),
+        Command::Run(args) => suites::run(&args),
         Command::Env(words) => run_words(words),
         Command::Report { what } => runs::report(&what),
         Command::Clean { older_than } => runs::clean(&older_than),
@@ -123,7 +123,7 @@ fn run_words(words: Vec<String>) -> anyhow::Result<()> {
     match Cli::try_parse_from(argv) {
         Ok(Cli {
             command: Command::Run(args),
-        }) => run::run(&args),
+        }) => suites::run(&args),
         Ok(_) => unreachable!("parsed as run"),
         Err(e) => e.exit(),
     }

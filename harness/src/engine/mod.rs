@@ -8,7 +8,7 @@
 //! one from the bounded shared pool — and runs the exchange; `live.rs` and `recorder.rs` carry
 //! counters and samples out; `shared.rs` is what every VU of a run shares; `request_tags.rs` caches a request's tags; `vu.rs` the VU;
 //! `response.rs` is what a request returns; `attempt.rs` sends one hop and records it; `http.rs` builds requests and follows redirects;
-//! `scenario.rs` is what executors run on.
+//! `scenario_run.rs` is one scenario while it runs, what executors run on.
 
 mod attempt;
 mod client;
@@ -21,7 +21,7 @@ mod recorder;
 mod redirect;
 mod request_tags;
 mod response;
-mod scenario;
+mod scenario_run;
 mod shared;
 mod vu;
 
@@ -35,5 +35,5 @@ pub use vu::{SetupValue, Vu, VuFn};
 
 pub(crate) use client::{ClientFactory, extra_roots};
 pub(crate) use recorder::{Msg, Recorder};
-pub(crate) use scenario::ScenarioRun;
+pub(crate) use scenario_run::ScenarioRun;
 pub(crate) use shared::{RunSettings, RunShared};

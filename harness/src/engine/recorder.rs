@@ -5,15 +5,15 @@
 use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
-use tokio::sync::oneshot;
 use tokio::time::Instant;
 
-use crate::metrics::{Entry, HttpSample, Metric, Observation, Sample, Store, Tags};
+use crate::metrics::{Entry, HttpSample, Metric, Observation, Sample, Tags};
 
-/// What the collector receives: batches of samples, then the request for the finished store.
+/// What the collector receives: batches of samples, then word that the run is over (the
+/// collector's task then returns what it gathered).
 pub(crate) enum Msg {
     Batch(Vec<Entry>),
-    Finish(oneshot::Sender<Store>),
+    Finish,
 }
 
 const BATCH: usize = 512;

@@ -40,8 +40,6 @@ pub(crate) struct RunShared {
     /// Canonical tag sets: VUs share one `Tags` per distinct set, so the collector compares
     /// pointers, not strings, and 10,000 VUs keep one copy. Locked only on a VU's cache miss.
     interned: Mutex<HashSet<Tags, TagsHash>>,
-    /// What executors found about the target while running (a capacity search's result).
-    findings: Mutex<Vec<crate::analysis::Finding>>,
 }
 
 impl RunShared {
@@ -61,7 +59,6 @@ impl RunShared {
             next_vu_unit: AtomicU64::new(0),
             errors: Mutex::default(),
             interned: Mutex::default(),
-            findings: Mutex::default(),
         }
     }
 
@@ -79,19 +76,6 @@ impl RunShared {
 
     pub(crate) fn recorder(&self) -> Recorder {
         Recorder::new(self.tx.clone(), self.start)
-    }
-
-    /// Keeps what an executor found, for the report's analyses.
-    pub(crate) fn add_finding(&self, f: crate::analysis::Finding) {
-        self.findings
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(f);
-    }
-
-    /// Everything executors found, in the order they found it.
-    pub(crate) fn take_findings(&self) -> Vec<crate::analysis::Finding> {
-        std::mem::take(&mut *self.findings.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// The canonical copy of a tag set.

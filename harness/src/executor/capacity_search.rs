@@ -7,7 +7,7 @@
 //! and the share of failed requests while it ran (the run's live counters: run it alone). A
 //! step that dropped more than 1 % of its starts (every VU busy) broke too. Between steps the
 //! executor waits for the step's iterations to end, at most [`CapacitySearch::cooldown`], so a
-//! broken step's backlog does not land on the next.
+//! broken step's backlog does not land on the next. Its finding is what `run` returns.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
@@ -115,7 +115,8 @@ impl CapacitySearch {
         }
     }
 
-    pub(crate) async fn run(&self, run: Arc<ScenarioRun>) {
+    /// Runs the search; its finding is the result.
+    pub(crate) async fn run(&self, run: Arc<ScenarioRun>) -> Finding {
         let probe = Arc::new(Probe::default());
         let mut pool = Pool::new(
             self.pre_allocated_vus,
@@ -175,7 +176,7 @@ impl CapacitySearch {
             }
         }
         pool.finish().await;
-        run.shared.add_finding(self.finding(held, broke, steps));
+        self.finding(held, broke, steps)
     }
 
     fn finding(&self, held: Option<u64>, broke: Option<u64>, steps: Vec<Step>) -> Finding {

@@ -31,6 +31,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 
+use crate::analysis::Finding;
 use crate::engine::ScenarioRun;
 
 /// One step of a VU plan: from `offset` on, `vus` VUs are needed (k6's `ExecutionStep`).
@@ -45,6 +46,25 @@ pub fn step(offset_ms: u64, vus: u64) -> PlanStep {
     PlanStep {
         offset: Duration::from_millis(offset_ms),
         vus,
+    }
+}
+
+/// What an executor's run leaves besides its samples: what it found about the target (a
+/// capacity search's finding), returned from `run` for the report's analyses.
+#[derive(Debug, Default)]
+pub(crate) struct Ran {
+    pub finding: Option<Finding>,
+}
+
+impl From<()> for Ran {
+    fn from((): ()) -> Ran {
+        Ran::default()
+    }
+}
+
+impl From<Finding> for Ran {
+    fn from(f: Finding) -> Ran {
+        Ran { finding: Some(f) }
     }
 }
 
@@ -66,7 +86,7 @@ trait Kind: Send + Sync {
     fn validate(&self) -> Vec<String>;
     fn plan(&self) -> Vec<PlanStep>;
     fn scaled(&self, factor: f64) -> Executor;
-    fn run(&self, run: Arc<ScenarioRun>) -> BoxFuture<'_, ()>;
+    fn run(&self, run: Arc<ScenarioRun>) -> BoxFuture<'_, Ran>;
 }
 
 impl Executor {
@@ -131,7 +151,7 @@ impl Executor {
         self.kind().scaled(factor)
     }
 
-    pub(crate) async fn run(&self, run: Arc<ScenarioRun>) {
+    pub(crate) async fn run(&self, run: Arc<ScenarioRun>) -> Ran {
         self.kind().run(run).await
     }
 }
@@ -154,8 +174,8 @@ macro_rules! kind {
                 let $e = self;
                 Executor::$t($scaled)
             }
-            fn run(&self, run: Arc<ScenarioRun>) -> BoxFuture<'_, ()> {
-                Box::pin($t::run(self, run))
+            fn run(&self, run: Arc<ScenarioRun>) -> BoxFuture<'_, Ran> {
+                Box::pin(async move { Ran::from($t::run(self, run).await) })
             }
         }
         impl From<$t> for Executor {

@@ -81,7 +81,7 @@ pub(super) fn write_html(r: &Report, out: &mut impl Write) -> io::Result<()> {
 
     h.push_str(
         "<h2>Thresholds</h2><table id=\"thresholds\"><tr><th></th><th>Metric</th>\
-                <th>Threshold</th><th>Observed</th></tr>",
+                <th>Threshold</th><th>Observed</th><th>From</th></tr>",
     );
     for t in &r.thresholds {
         let (row, mark) = if t.passed() {
@@ -91,10 +91,12 @@ pub(super) fn write_html(r: &Report, out: &mut impl Write) -> io::Result<()> {
         };
         let _ = write!(
             h,
-            "<tr{row}><td>{mark}</td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td></tr>",
+            "<tr{row}><td>{mark}</td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td>\
+             <td>{}</td></tr>",
             esc(&t.selector.to_string()),
             esc(&t.expression.to_string()),
-            esc(&observed(t))
+            esc(&observed(t)),
+            esc(&t.sources_text())
         );
     }
     h.push_str("</table>");

@@ -46,16 +46,17 @@ pub(super) fn write_markdown(r: &Report, out: &mut impl Write) -> io::Result<()>
     }
     if !r.thresholds.is_empty() {
         writeln!(out, "\n### Thresholds\n")?;
-        writeln!(out, "| | Metric | Threshold | Observed |")?;
-        writeln!(out, "|---|---|---|---|")?;
+        writeln!(out, "| | Metric | Threshold | Observed | From |")?;
+        writeln!(out, "|---|---|---|---|---|")?;
         for t in &r.thresholds {
             let mark = if t.passed() { "✅" } else { "❌" };
             writeln!(
                 out,
-                "| {mark} | `{}` | `{}` | {} |",
+                "| {mark} | `{}` | `{}` | {} | {} |",
                 cell(&t.selector.to_string()),
                 cell(&t.expression.to_string()),
-                observed(t)
+                observed(t),
+                cell(&t.sources_text())
             )?;
         }
     }

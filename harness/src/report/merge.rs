@@ -266,7 +266,9 @@ pub fn merge(parts: &[Part], partial: bool) -> Result<Report, String> {
             th = th.allow_no_data();
         }
         let selector = t.selector.to_string();
-        compiled.push(threshold::compile(&selector, &th, kind_of).map_err(|e| e.to_string())?);
+        let mut c = threshold::compile(&selector, &th, kind_of).map_err(|e| e.to_string())?;
+        c.sources = t.sources.clone();
+        compiled.push(c);
     }
     let elapsed = Duration::from_secs_f64(duration);
     let thresholds = threshold::evaluate(

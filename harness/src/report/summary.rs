@@ -152,6 +152,9 @@ pub struct ThresholdSummary {
     pub passed: bool,
     pub abort_on_fail: bool,
     pub allow_no_data: bool,
+    /// Where the threshold comes from (`suite`, `environment local`); absent in older files.
+    #[serde(default)]
+    pub sources: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -295,6 +298,7 @@ fn threshold(t: &ThresholdResult) -> ThresholdSummary {
         passed: t.passed(),
         abort_on_fail: t.abort_on_fail,
         allow_no_data: t.allow_no_data,
+        sources: t.sources.clone(),
     }
 }
 

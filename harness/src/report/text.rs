@@ -185,7 +185,8 @@ pub(super) fn observed(t: &ThresholdResult) -> String {
     }
 }
 
-/// One line per threshold: ✓/✗, selector, expression and the observed value.
+/// One line per threshold: ✓/✗, selector, expression, the observed value and, when the test
+/// named them, its sources.
 pub(super) fn write_threshold_table(r: &Report, out: &mut impl Write) -> io::Result<()> {
     for t in &r.thresholds {
         let mark = if t.passed() { '✓' } else { '✗' };
@@ -195,9 +196,13 @@ pub(super) fn write_threshold_table(r: &Report, out: &mut impl Write) -> io::Res
         } else {
             ""
         };
+        let from = match t.sources_text() {
+            s if s.is_empty() => s,
+            s => format!("  ({s})"),
+        };
         writeln!(
             out,
-            "    {mark} {:<52} {:<14} {observed}{abort}",
+            "    {mark} {:<52} {:<14} {observed}{abort}{from}",
             t.selector.to_string(),
             format!("'{}'", t.expression)
         )?;

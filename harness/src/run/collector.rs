@@ -1,11 +1,12 @@
-//! The collector: the one task that owns the metric store. It aggregates batches from VUs,
-//! updates the live counters, samples the VU gauges each second and aborts the run when an
-//! `abort_on_fail` threshold fails.
+//! The collector: the one task that owns the metric store and the time-series file. It
+//! aggregates batches from VUs, updates the live counters, samples the VU gauges each second,
+//! streams settled seconds to the file and aborts the run when an `abort_on_fail` threshold
+//! fails. When the run is over its task returns both: the store, and how the file ended.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use super::series_out::SeriesOut;
@@ -20,37 +21,56 @@ pub(crate) struct Collector {
     pub abort_thresholds: Vec<Compiled>,
     pub stop: Stop,
     pub start: Instant,
-    /// Where closed seconds are streamed, if anywhere; taken back by the runner at the end.
-    pub series_out: Arc<std::sync::Mutex<Option<SeriesOut>>>,
+    /// Where settled seconds are streamed, if anywhere.
+    pub series_out: Option<SeriesOut>,
     pub observers: Vec<Arc<dyn Observer>>,
-    /// When the scenarios began (seconds from the run's start; `u64::MAX` before): windowed
+    /// When the scenarios begin (from the run's start), sent once setup is over: windowed
     /// thresholds count their windows from it.
-    pub scenarios_start: Arc<std::sync::atomic::AtomicU64>,
+    pub scenarios_began: oneshot::Receiver<Duration>,
+}
+
+/// What the collector gathered: the finished store, and the time-series file's end (an
+/// error as a sentence) when there was one.
+pub(crate) struct Collected {
+    pub store: Store,
+    pub series: Option<Result<(), String>>,
 }
 
 impl Collector {
-    pub(crate) async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Msg>) {
+    pub(crate) async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Msg>) -> Collected {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut scenarios_start = None;
         loop {
             tokio::select! {
                 msg = rx.recv() => match msg {
                     Some(Msg::Batch(batch)) => self.add(&batch),
-                    Some(Msg::Finish(reply)) => {
-                        // Everything sent before Finish is already in: the channel is FIFO.
+                    Some(Msg::Finish) | None => {
+                        // Everything sent before Finish is already in (the channel is FIFO);
+                        // a straggler sent just after is taken too.
                         while let Ok(Msg::Batch(b)) = rx.try_recv() { self.add(&b); }
-                        self.sample_vus();
-                        let _ = reply.send(std::mem::take(&mut self.store));
-                        return;
+                        return self.finish();
                     }
-                    None => return,
                 },
                 _ = tick.tick() => {
+                    if scenarios_start.is_none() {
+                        scenarios_start = self.scenarios_began.try_recv().ok();
+                    }
                     self.sample_vus();
-                    self.check_abort();
+                    self.check_abort(scenarios_start);
                     self.write_settled();
                 }
             }
+        }
+    }
+
+    /// The last gauges, then the rest of the file from the finished store.
+    fn finish(mut self) -> Collected {
+        self.sample_vus();
+        let series = self.series_out.take().map(|o| o.finish(&self.store));
+        Collected {
+            store: self.store,
+            series,
         }
     }
 
@@ -103,14 +123,14 @@ impl Collector {
 
     fn write_settled(&mut self) {
         let now = self.start.elapsed().as_secs();
-        if let Ok(mut out) = self.series_out.lock()
-            && let Some(out) = out.as_mut()
-        {
+        if let Some(out) = self.series_out.as_mut() {
             out.write_settled(&self.store, now);
         }
     }
 
-    fn check_abort(&mut self) {
+    /// Aborts the run when a due `abort_on_fail` threshold fails; windowed ones look at the
+    /// complete windows since `scenarios_start` (none before the scenarios begin).
+    fn check_abort(&mut self, scenarios_start: Option<Duration>) {
         let elapsed = self.start.elapsed();
         let due: Vec<Compiled> = self
             .abort_thresholds
@@ -122,11 +142,9 @@ impl Collector {
             return;
         }
         // Only a failure aborts: "no data" mid-run means the data has not arrived yet.
-        let from = self
-            .scenarios_start
-            .load(std::sync::atomic::Ordering::Relaxed);
+        let from = scenarios_start.map_or(elapsed, |s| s.min(elapsed));
         let span = threshold::Span {
-            from: from.min(elapsed.as_secs()),
+            from: from.as_secs(),
             to: elapsed.as_secs(),
             complete_only: true,
         };

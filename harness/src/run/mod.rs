@@ -3,27 +3,31 @@
 //! → teardown → verdicts and returns a [`Report`]. Nothing here prints, installs signal handlers
 //! or exits: that is the edge's work ([`crate::console`]).
 //!
-//! Files: `plan.rs` (validation), `orchestrate.rs` (the run), `collector.rs` (the task that
-//! owns the metric store), `stop.rs` (stopping a run from outside), `report.rs` (the result),
+//! Files: `plan.rs` (validation), `orchestrate.rs` (the run, one function per phase),
+//! `hook.rs` (setup and teardown hooks), `collector.rs` (the task that owns the metric store
+//! and the time-series file, and returns both), `finish.rs` (the last phase: verdicts into a
+//! report), `stop.rs` (stopping a run from outside), `outcome.rs` (the result: [`Report`]),
 //! `early_end.rs` (where and why a run ended early, and the exit status of a report).
 
 mod collector;
 mod early_end;
+mod finish;
+mod hook;
 mod observer;
 mod orchestrate;
+mod outcome;
 mod plan;
-mod report;
 mod segment_record;
 mod series_out;
 mod stop;
 mod validity;
 
 pub use early_end::{EarlyEnd, Phase, exit_code};
+pub(crate) use finish::analyze;
 pub use observer::Observer;
 pub use orchestrate::Planned;
-pub(crate) use orchestrate::analyze;
+pub use outcome::{CheckResult, EndpointRow, Report, ScenarioInfo};
 pub use plan::Plan;
-pub use report::{CheckResult, EndpointRow, Report, ScenarioInfo};
 pub use segment_record::{MergeRecord, MergedPart, SegmentRecord};
 pub use series_out::write_windows;
 pub use stop::Stop;
@@ -65,14 +69,22 @@ type TeardownFn<D> = Box<
 ///     }));
 /// ```
 pub struct Test<D = ()> {
-    name: String,
+    /// Everything that does not depend on the setup value's type: moved whole by
+    /// [`Test::setup`].
+    options: Options,
     scenarios: Vec<Scenario<D>>,
     /// The setup value of a test without a setup hook (`()`); `None` once a hook gives one.
     no_setup_value: Option<fn() -> D>,
-    thresholds: Vec<(String, Threshold)>,
-    metrics: Vec<(&'static str, MetricKind)>,
     setup: Option<SetupFn<D>>,
     teardown: Option<TeardownFn<D>>,
+}
+
+/// A test's options and checks, apart from its typed parts (scenarios and hooks).
+struct Options {
+    name: String,
+    thresholds: Vec<(String, Threshold)>,
+    metrics: Vec<(&'static str, MetricKind)>,
+    /// A teardown was given before setup (it would have been dropped).
     hook_order_error: bool,
     base_url: Option<String>,
     time_scale: Option<f64>,
@@ -104,34 +116,36 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 impl Test<()> {
     pub fn new(name: impl Into<String>) -> Test<()> {
         Test {
-            name: name.into(),
+            options: Options {
+                name: name.into(),
+                thresholds: Vec::new(),
+                metrics: Vec::new(),
+                hook_order_error: false,
+                base_url: None,
+                time_scale: None,
+                connections: ConnectionModel::default(),
+                http_timeout: Duration::from_secs(60),
+                setup_timeout: HOOK_TIMEOUT,
+                teardown_timeout: HOOK_TIMEOUT,
+                max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+                tls_roots: Vec::new(),
+                max_redirects: 10,
+                expected: Expected::default(),
+                seed: rand::random(),
+                stop: Stop::new(),
+                live: Arc::new(Live::default()),
+                preflight: None,
+                time_series: None,
+                observers: Vec::new(),
+                validity: Validity::default(),
+                analyses: Vec::new(),
+                segment: Segment::WHOLE,
+                start_at: None,
+            },
             scenarios: Vec::new(),
             no_setup_value: Some(|| ()),
-            thresholds: Vec::new(),
-            metrics: Vec::new(),
             setup: None,
             teardown: None,
-            hook_order_error: false,
-            base_url: None,
-            time_scale: None,
-            connections: ConnectionModel::default(),
-            http_timeout: Duration::from_secs(60),
-            setup_timeout: HOOK_TIMEOUT,
-            teardown_timeout: HOOK_TIMEOUT,
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-            tls_roots: Vec::new(),
-            max_redirects: 10,
-            expected: Expected::default(),
-            seed: rand::random(),
-            stop: Stop::new(),
-            live: Arc::new(Live::default()),
-            preflight: None,
-            time_series: None,
-            observers: Vec::new(),
-            validity: Validity::default(),
-            analyses: Vec::new(),
-            segment: Segment::WHOLE,
-            start_at: None,
         }
     }
 
@@ -144,38 +158,18 @@ impl Test<()> {
         F: for<'a> FnOnce(&'a mut Vu) -> BoxFuture<'a, Result<T, BoxError>> + Send + 'static,
     {
         Test {
-            setup: Some(Box::new(f)),
-            teardown: None,
-            hook_order_error: self.hook_order_error || self.teardown.is_some(),
-            name: self.name,
+            options: Options {
+                hook_order_error: self.options.hook_order_error || self.teardown.is_some(),
+                ..self.options
+            },
             scenarios: self
                 .scenarios
                 .into_iter()
                 .map(Scenario::ignoring_data)
                 .collect(),
             no_setup_value: None,
-            thresholds: self.thresholds,
-            metrics: self.metrics,
-            base_url: self.base_url,
-            time_scale: self.time_scale,
-            connections: self.connections,
-            http_timeout: self.http_timeout,
-            setup_timeout: self.setup_timeout,
-            teardown_timeout: self.teardown_timeout,
-            max_body_bytes: self.max_body_bytes,
-            tls_roots: self.tls_roots,
-            max_redirects: self.max_redirects,
-            expected: self.expected,
-            seed: self.seed,
-            stop: self.stop,
-            live: self.live,
-            preflight: self.preflight,
-            segment: self.segment,
-            start_at: self.start_at,
-            time_series: self.time_series,
-            observers: self.observers,
-            validity: self.validity,
-            analyses: self.analyses,
+            setup: Some(Box::new(f)),
+            teardown: None,
         }
     }
 }
@@ -189,7 +183,9 @@ impl<D: Send + Sync + 'static> Test<D> {
 
     /// A threshold on a metric or a tagged sub-metric: `.threshold("http_req_duration", "p(95)<200")`.
     pub fn threshold(mut self, metric: impl Into<String>, threshold: impl Into<Threshold>) -> Self {
-        self.thresholds.push((metric.into(), threshold.into()));
+        self.options
+            .thresholds
+            .push((metric.into(), threshold.into()));
         self
     }
 
@@ -198,7 +194,7 @@ impl<D: Send + Sync + 'static> Test<D> {
     /// one name with different kinds, or a built-in metric's name with another kind, are
     /// refused before the run.
     pub fn metric<M: Metric>(mut self, metric: M) -> Self {
-        self.metrics.push((metric.name(), M::KIND));
+        self.options.metrics.push((metric.name(), M::KIND));
         self
     }
 
@@ -216,7 +212,7 @@ impl<D: Send + Sync + 'static> Test<D> {
 
     /// The URL relative request paths are joined to.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+        self.options.base_url = Some(url.into());
         self
     }
 
@@ -224,63 +220,63 @@ impl<D: Send + Sync + 'static> Test<D> {
     /// times shorter. Default 1; [`Console::from_env`](crate::console::Console::from_env)
     /// applies `LOADTEST_TIME_SCALE` to a test that sets none.
     pub fn time_scale(mut self, scale: f64) -> Self {
-        self.time_scale = Some(scale);
+        self.options.time_scale = Some(scale);
         self
     }
 
     /// The time scale, when one was given.
     pub(crate) fn time_scale_given(&self) -> Option<f64> {
-        self.time_scale
+        self.options.time_scale
     }
 
     pub fn connections(mut self, model: ConnectionModel) -> Self {
-        self.connections = model;
+        self.options.connections = model;
         self
     }
 
     pub fn http_timeout(mut self, t: Duration) -> Self {
-        self.http_timeout = t;
+        self.options.http_timeout = t;
         self
     }
 
     /// How long setup may take (k6's `setupTimeout`, default 60 s; not time-scaled: setup's
     /// work does not shrink with the load's length).
     pub fn setup_timeout(mut self, t: Duration) -> Self {
-        self.setup_timeout = t;
+        self.options.setup_timeout = t;
         self
     }
 
     /// How long teardown may take (k6's `teardownTimeout`, default 60 s; not time-scaled).
     pub fn teardown_timeout(mut self, t: Duration) -> Self {
-        self.teardown_timeout = t;
+        self.options.teardown_timeout = t;
         self
     }
 
     /// The largest response body a request reads (default 10 MiB); a larger one fails the
     /// request as `body_too_large` without being held in memory.
     pub fn max_body_bytes(mut self, n: usize) -> Self {
-        self.max_body_bytes = n;
+        self.options.max_body_bytes = n;
         self
     }
 
     /// How many redirects a request follows (k6's `maxRedirects`, default 10); 0 returns the
     /// redirect response itself.
     pub fn max_redirects(mut self, n: u32) -> Self {
-        self.max_redirects = n;
+        self.options.max_redirects = n;
         self
     }
 
     /// Trusts these PEM certificates for `https`, besides the system's roots: for a staging
     /// environment behind a private certificate authority. May be called more than once.
     pub fn tls_root_certificates(mut self, pem: impl AsRef<[u8]>) -> Self {
-        self.tls_roots.extend_from_slice(pem.as_ref());
-        self.tls_roots.push(b'\n');
+        self.options.tls_roots.extend_from_slice(pem.as_ref());
+        self.options.tls_roots.push(b'\n');
         self
     }
 
     /// The statuses that count as success when a request does not say (default 200–399).
     pub fn expected_statuses(mut self, e: impl Into<Expected>) -> Self {
-        self.expected = e.into();
+        self.options.expected = e.into();
         self
     }
 
@@ -289,7 +285,7 @@ impl<D: Send + Sync + 'static> Test<D> {
     /// second ends (samples can arrive that late), as `<path>.part` until the run ends. A path that cannot be created is
     /// refused before any load.
     pub fn time_series(mut self, path: impl Into<std::path::PathBuf>) -> Self {
-        self.time_series = Some(path.into());
+        self.options.time_series = Some(path.into());
         self
     }
 
@@ -297,21 +293,21 @@ impl<D: Send + Sync + 'static> Test<D> {
     /// broke, whether it recovered, whether it degraded (see [`crate::analysis`]); a failed
     /// analysis fails the run like a threshold.
     pub fn analysis(mut self, a: impl Into<crate::analysis::Analysis>) -> Self {
-        self.analyses.push(a.into());
+        self.options.analyses.push(a.into());
         self
     }
 
     /// When the run counts as INVALID (the generator fell behind): see [`Validity`]; the
     /// defaults are 100 ms of generator or scheduling lag at p99 and 5 % dropped iterations.
     pub fn validity(mut self, v: Validity) -> Self {
-        self.validity = v;
+        self.options.validity = v;
         self
     }
 
     /// Hands every batch of samples to `observer` as the collector takes it in (an exporter
     /// that streams metrics while the run goes).
     pub fn observer(mut self, observer: Arc<dyn Observer>) -> Self {
-        self.observers.push(observer);
+        self.options.observers.push(observer);
         self
     }
 
@@ -320,7 +316,7 @@ impl<D: Send + Sync + 'static> Test<D> {
     /// ends early in [`Phase::Preflight`] with [`Error::Unreachable`]'s sentence. Not recorded
     /// in the metrics.
     pub fn preflight(mut self, path: impl Into<String>, within: Duration) -> Self {
-        self.preflight = Some((path.into(), within));
+        self.options.preflight = Some((path.into(), within));
         self
     }
 
@@ -330,7 +326,7 @@ impl<D: Send + Sync + 'static> Test<D> {
     /// VU ids (hence client addresses and test users keyed by them) disjoint across instances.
     /// A capacity search is refused in a segment. The default is the whole test.
     pub fn segment(mut self, segment: Segment) -> Self {
-        self.segment = segment;
+        self.options.segment = segment;
         self
     }
 
@@ -339,24 +335,24 @@ impl<D: Send + Sync + 'static> Test<D> {
     /// together. Arriving more than `tolerance` late, it refuses to run shifted: the run ends
     /// early in [`Phase::Start`] (its share is then missing from the merge, which says so).
     pub fn start_at(mut self, at: std::time::SystemTime, tolerance: Duration) -> Self {
-        self.start_at = Some((at, tolerance));
+        self.options.start_at = Some((at, tolerance));
         self
     }
 
     pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
+        self.options.seed = seed;
         self
     }
 
     /// A handle that stops the run from outside: gracefully (as a first Ctrl-C does), or at
     /// once.
     pub fn stopper(&self) -> Stop {
-        self.stop.clone()
+        self.options.stop.clone()
     }
 
     /// The live counters (VUs, iterations, requests) while the run goes on, for progress.
     pub fn live(&self) -> Arc<Live> {
-        self.live.clone()
+        self.options.live.clone()
     }
 
     /// Checks every option, scenario and threshold; returns all problems at once, or the plan

@@ -1,29 +1,35 @@
-//! The run itself: preflight → setup → scenarios → teardown → verdicts → [`Report`]. Setup and
-//! teardown are bounded in time and stop with the run; scenarios end at their plan, at a graceful
-//! stop or at once; the collector's store becomes the report. A run that ends early — the target
-//! unreachable, setup failed, a scenario panicked — still returns its report, with the metrics
-//! gathered so far and an [`EarlyEnd`] saying where and why.
+//! The run itself: preflight → setup → scenarios → teardown → finish, one function per phase.
+//! Setup and teardown are bounded in time and stop with the run; scenarios end at their plan,
+//! at a graceful stop or at once; the collector's task returns its store, which becomes the
+//! report ([`super::finish`]). A run that ends early — the target unreachable, setup failed, a
+//! scenario panicked — still returns its report, with the metrics gathered so far and an
+//! [`EarlyEnd`] saying where and why.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::collector::Collector;
+use super::collector::{Collected, Collector};
 use super::early_end::{EarlyEnd, Phase};
-use super::report::{Report, ScenarioInfo};
+use super::finish::{Ended, report};
+use super::hook::{HookEnd, hook, panic_message};
+use super::outcome::Report;
 use super::series_out::SeriesOut;
-use super::{Plan, SegmentRecord, SetupFn, Stop, TeardownFn, Test};
+use super::{Options, Plan, SetupFn, Stop, TeardownFn, Test};
 use crate::Error;
+use crate::analysis::Finding;
 use crate::engine::{
     ClientFactory, Live, Msg, Outcome, Recorder, RunSettings, RunShared, ScenarioRun, SetupValue,
     Vu, VuFn,
 };
 use crate::metrics::{Store, Tags, builtins};
 use crate::scenario::Schedule;
-use crate::threshold;
+use crate::threshold::AbortReason;
 
 /// A validated test, ready to run: its [`Plan`] is known (for progress and planning output).
 pub struct Planned<D> {
@@ -31,64 +37,21 @@ pub struct Planned<D> {
     plan: Plan,
 }
 
-/// How a hook ended, when it did not simply succeed.
-enum HookEnd<T> {
-    Done(Result<T, String>),
-    TimedOut(Duration),
-    Stopped,
-    /// It panicked, with this message.
-    Panicked(String),
+/// What the phases share while the run goes: what every VU shares, the stop signals, the
+/// run's clock and the collector's task.
+struct Running {
+    shared: Arc<RunShared>,
+    stop: Stop,
+    start: Instant,
+    started_at: SystemTime,
+    collector: JoinHandle<Collected>,
 }
 
-impl<T> HookEnd<T> {
-    /// Why the hook did not succeed, as the end of a sentence; `Ok` with its value if it did.
-    fn into_result(self, stop: &Stop) -> Result<T, String> {
-        match self {
-            HookEnd::Done(r) => r,
-            HookEnd::TimedOut(t) => Err(format!("did not finish within {t:?}")),
-            HookEnd::Stopped => Err(match stop.reason() {
-                Some(why) => format!("{why} before it finished"),
-                None => "stopped before it finished".into(),
-            }),
-            HookEnd::Panicked(m) => Err(format!("panicked: {m}")),
-        }
-    }
-}
-
-/// The message a panic carries (`panic!("…")`'s text), redacted.
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    let text = if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a panic without a message".to_string()
-    };
-    crate::redact::redact(&text)
-}
-
-/// Runs a hook on its own VU, bounded by `limit` and by `stop`.
-async fn hook<T>(
-    shared: &Arc<RunShared>,
-    phase: &str,
-    limit: Duration,
-    stop: &CancellationToken,
-    f: impl for<'a> FnOnce(&'a mut Vu) -> futures::future::BoxFuture<'a, Result<T, crate::BoxError>>,
-) -> HookEnd<T> {
-    use futures::FutureExt;
-    let mut vu = Vu::hook(shared, phase);
-    // A panicking hook ends the run like a failing one, with its report, not the process.
-    let guarded = std::panic::AssertUnwindSafe(f(&mut vu)).catch_unwind();
-    let end = tokio::select! {
-        r = tokio::time::timeout(limit, guarded) => match r {
-            Ok(Ok(r)) => HookEnd::Done(r.map_err(|e| crate::redact::redact(&e.to_string()))),
-            Ok(Err(payload)) => HookEnd::Panicked(panic_message(payload.as_ref())),
-            Err(_) => HookEnd::TimedOut(limit),
-        },
-        _ = stop.cancelled() => HookEnd::Stopped,
-    };
-    vu.rec.flush();
-    end
+/// The setup phase's value: what teardown receives (`None` without a setup hook) and what
+/// every scenario's iterations are handed.
+struct SetupDone<D> {
+    value: Option<Arc<D>>,
+    data: Arc<D>,
 }
 
 impl<D: Send + Sync + 'static> Planned<D> {
@@ -108,44 +71,115 @@ impl<D: Send + Sync + 'static> Planned<D> {
 
     /// See [`Test::stopper`].
     pub fn stopper(&self) -> Stop {
-        self.test.stop.clone()
+        self.test.options.stop.clone()
     }
 
     /// See [`Test::live`].
     pub fn live(&self) -> Arc<Live> {
-        self.test.live.clone()
+        self.test.options.live.clone()
     }
 
     /// Runs the plan and returns the report — also when the run ended early (the target
     /// unreachable, setup failed, a scenario panicked: see [`Report::ended_early`]). `Err` only
     /// when the run could not start: the HTTP client or the time-series file.
     pub async fn run(self) -> Result<Report, Error> {
-        let Planned { mut test, plan } = self;
+        let Planned { test, plan } = self;
+        let Test {
+            mut options,
+            scenarios,
+            no_setup_value,
+            setup,
+            teardown,
+        } = test;
+        let (running, scenarios_began) = Running::start(&mut options, &plan)?;
+        let mut ended_early = running.preflight(&options, &plan).await;
+        let lag_probe = tokio::spawn(probe_lag(
+            running.shared.recorder(),
+            running.stop.graceful().clone(),
+        ));
+        let mut setup_done = None;
+        if ended_early.is_none() {
+            match running
+                .setup(setup, no_setup_value, options.setup_timeout)
+                .await
+            {
+                Ok(done) => setup_done = Some(done),
+                Err(end) => ended_early = Some(end),
+            }
+        }
+        if let (None, Some((at, tolerance))) = (&ended_early, options.start_at) {
+            ended_early = wait_for_start(at, tolerance, &running.stop).await;
+        }
+        // Scenario start times count from the end of setup, as in k6: a slow setup (50
+        // registrations against a real server) must not eat into the first stage.
+        let epoch = Instant::now();
+        let scenarios_started_at = SystemTime::now();
+        let scenarios_start = epoch.saturating_duration_since(running.start);
+        let _ = scenarios_began.send(scenarios_start);
+        let mut scenarios_end = scenarios_start;
+        let (mut findings, mut problems) = (Vec::new(), Vec::new());
+        if let (None, Some(done)) = (&ended_early, setup_done) {
+            let (found, panicked) = running
+                .scenarios(&plan.scenarios, &scenarios, &done.data, epoch)
+                .await;
+            (findings, ended_early) = (found, panicked);
+            scenarios_end = running.start.elapsed();
+            if let Some(f) = teardown {
+                let timeout = options.teardown_timeout;
+                problems.extend(running.teardown(f, done.value, timeout).await);
+            }
+        }
+        lag_probe.abort();
+        let _ = lag_probe.await;
+        let (started_at, elapsed) = (running.started_at, running.start.elapsed());
+        let (collected, aborted, iteration_errors) = running.finish().await;
+        let ended = Ended {
+            started_at,
+            elapsed,
+            scenarios_started_at,
+            scenarios_start,
+            scenarios_end,
+            ended_early,
+            aborted,
+            findings,
+            problems,
+            iteration_errors,
+        };
+        Ok(report(options, &plan, collected, ended))
+    }
+}
+
+impl Running {
+    /// Opens the HTTP client and the time-series file, and starts the collector; the sender
+    /// tells the collector when the scenarios begin. `Err` when either cannot be opened.
+    fn start(
+        options: &mut Options,
+        plan: &Plan,
+    ) -> Result<(Running, oneshot::Sender<Duration>), Error> {
         let clients = ClientFactory::new(
-            test.connections,
-            test.http_timeout,
-            test.max_body_bytes,
+            options.connections,
+            options.http_timeout,
+            options.max_body_bytes,
             plan.tls_roots.clone(),
         )
         .map_err(Error::Client)?;
-        let stop = test.stop.clone();
-        let start = Instant::now();
-        let started_at = std::time::SystemTime::now();
-        let (tx, rx) = mpsc::unbounded_channel();
-        let series_out = match &test.time_series {
+        let series_out = match &options.time_series {
             Some(path) => Some(SeriesOut::create(path)?),
             None => None,
         };
-        let series_out = Arc::new(std::sync::Mutex::new(series_out));
-        let scenarios_began = Arc::new(std::sync::atomic::AtomicU64::new(u64::MAX));
+        let stop = options.stop.clone();
+        let start = Instant::now();
+        let started_at = SystemTime::now();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (began_tx, began_rx) = oneshot::channel();
         let mut store = Store::new();
-        for (name, kind) in &test.metrics {
+        for (name, kind) in &options.metrics {
             store.declare(name, *kind);
         }
         let collector = tokio::spawn(
             Collector {
                 store,
-                live: test.live.clone(),
+                live: options.live.clone(),
                 abort_thresholds: plan
                     .thresholds
                     .iter()
@@ -154,218 +188,159 @@ impl<D: Send + Sync + 'static> Planned<D> {
                     .collect(),
                 stop: stop.clone(),
                 start,
-                series_out: series_out.clone(),
-                observers: std::mem::take(&mut test.observers),
-                scenarios_start: scenarios_began.clone(),
+                series_out,
+                observers: std::mem::take(&mut options.observers),
+                scenarios_began: began_rx,
             }
             .run(rx),
         );
         let settings = RunSettings {
             base: plan.base_url.clone(),
             time_scale: plan.time_scale,
-            seed: test.seed,
-            expected: test.expected.clone(),
-            max_redirects: test.max_redirects,
+            seed: options.seed,
+            expected: options.expected.clone(),
+            max_redirects: options.max_redirects,
             segment: plan.segment,
         };
         let shared = Arc::new(RunShared::new(
             start,
-            tx.clone(),
-            test.live.clone(),
+            tx,
+            options.live.clone(),
             settings,
             clients,
         ));
-        let mut ended_early: Option<EarlyEnd> = None;
-        if let Some((path, within)) = &test.preflight {
-            let mut vu = Vu::detached(&shared);
-            let res = vu.get(path).timeout(*within).send().await;
-            let reason = match res.outcome {
-                Outcome::Status(s) if (200..400).contains(&s) => None,
-                Outcome::Status(s) => Some(format!("answered {s} instead of 2xx")),
-                Outcome::Failed(f) => Some(format!("failed ({}): {}", f.error.as_str(), f.message)),
-            };
-            if let Some(reason) = reason {
-                let url = match &plan.base_url {
-                    Some(base) => format!("GET {}{}", base.as_str().trim_end_matches('/'), path),
-                    None => format!("GET {path}"),
-                };
-                let sentence = Error::Unreachable { url, reason }.to_string();
-                ended_early = Some(EarlyEnd::new(Phase::Preflight, sentence));
-            }
-        }
-        let lag_probe = tokio::spawn(probe_lag(shared.recorder(), stop.graceful().clone()));
-        let mut problems = Vec::new();
+        let running = Running {
+            shared,
+            stop,
+            start,
+            started_at,
+            collector,
+        };
+        Ok((running, began_tx))
+    }
 
-        let setup: Option<SetupFn<D>> = test.setup.take();
-        let mut setup_value: Option<Arc<D>> = None;
-        let mut setup_error = None;
-        if let (Some(f), None) = (setup, &ended_early) {
-            let end = hook(&shared, "setup", test.setup_timeout, stop.graceful(), f).await;
-            match end.into_result(&stop) {
-                Ok(v) => setup_value = Some(Arc::new(v)),
-                Err(e) => setup_error = Some(e),
-            }
+    /// `GET` the preflight path, when the test names one: `Some` early end when the target
+    /// does not answer with 2xx or 3xx in time.
+    async fn preflight(&self, options: &Options, plan: &Plan) -> Option<EarlyEnd> {
+        let (path, within) = options.preflight.as_ref()?;
+        let mut vu = Vu::detached(&self.shared);
+        let res = vu.get(path).timeout(*within).send().await;
+        let reason = match res.outcome {
+            Outcome::Status(s) if (200..400).contains(&s) => return None,
+            Outcome::Status(s) => format!("answered {s} instead of 2xx"),
+            Outcome::Failed(f) => format!("failed ({}): {}", f.error.as_str(), f.message),
+        };
+        let url = match &plan.base_url {
+            Some(base) => format!("GET {}{}", base.as_str().trim_end_matches('/'), path),
+            None => format!("GET {path}"),
+        };
+        let sentence = Error::Unreachable { url, reason }.to_string();
+        Some(EarlyEnd::new(Phase::Preflight, sentence))
+    }
+
+    /// Runs the setup hook, or takes the value of a test without one; an early end in
+    /// [`Phase::Setup`] when the hook fails.
+    async fn setup<D: Send + Sync + 'static>(
+        &self,
+        setup: Option<SetupFn<D>>,
+        no_setup_value: Option<fn() -> D>,
+        limit: Duration,
+    ) -> Result<SetupDone<D>, EarlyEnd> {
+        let failed = |e: String| EarlyEnd::new(Phase::Setup, Error::Setup(e).to_string());
+        if let Some(f) = setup {
+            let end = hook(&self.shared, "setup", limit, self.stop.graceful(), f).await;
+            let value = Arc::new(end.into_result(&self.stop).map_err(failed)?);
+            return Ok(SetupDone {
+                value: Some(value.clone()),
+                data: value,
+            });
         }
-        let data = setup_value
-            .clone()
-            .or_else(|| test.no_setup_value.map(|f| Arc::new(f())));
-        if let (None, None) = (&setup_error, &data) {
-            setup_error = Some("the test has no setup value for its scenarios".into());
+        match no_setup_value {
+            Some(f) => Ok(SetupDone {
+                value: None,
+                data: Arc::new(f()),
+            }),
+            None => Err(failed(
+                "the test has no setup value for its scenarios".into(),
+            )),
         }
-        if let (None, Some(e)) = (&ended_early, setup_error) {
-            ended_early = Some(EarlyEnd::new(Phase::Setup, Error::Setup(e).to_string()));
+    }
+
+    /// Runs every scenario from `epoch` (the end of setup) until each has ended: what their
+    /// executors found, and an early end when one panicked.
+    async fn scenarios<D: Send + Sync + 'static>(
+        &self,
+        schedules: &[Schedule],
+        scenarios: &[crate::Scenario<D>],
+        data: &Arc<D>,
+        epoch: Instant,
+    ) -> (Vec<Finding>, Option<EarlyEnd>) {
+        let mut tasks = tokio::task::JoinSet::new();
+        for (schedule, s) in schedules.iter().zip(scenarios) {
+            let data: Arc<SetupValue> = data.clone();
+            tasks.spawn(run_scenario(
+                schedule.clone(),
+                s.erased(),
+                data,
+                self.shared.clone(),
+                self.stop.clone(),
+                epoch,
+            ));
         }
-        if let (None, Some((at, tolerance))) = (&ended_early, test.start_at) {
-            ended_early = wait_for_start(at, tolerance, &stop).await;
-        }
-        // Scenario start times count from the end of setup, as in k6: a slow setup (50
-        // registrations against a real server) must not eat into the first stage.
-        let epoch = Instant::now();
-        let scenarios_started_at = std::time::SystemTime::now();
-        let scenarios_start = epoch.saturating_duration_since(start);
-        scenarios_began.store(
-            scenarios_start.as_secs(),
-            std::sync::atomic::Ordering::Relaxed,
-        );
-        let mut scenarios_end = scenarios_start;
-        if let (None, Some(data)) = (&ended_early, data) {
-            let mut tasks = tokio::task::JoinSet::new();
-            for (schedule, s) in plan.scenarios.iter().zip(&test.scenarios) {
-                let data: Arc<SetupValue> = data.clone();
-                tasks.spawn(run_scenario(
-                    schedule.clone(),
-                    s.erased(),
-                    data,
-                    shared.clone(),
-                    stop.clone(),
-                    epoch,
-                ));
-            }
-            // A scenario that panics (a bug in its code) stops the run; the others end
-            // gracefully, and teardown still runs.
-            while let Some(joined) = tasks.join_next().await {
-                let Err(e) = joined else { continue };
-                if !e.is_panic() || ended_early.is_some() {
+        let (mut findings, mut ended_early) = (Vec::new(), None);
+        // A scenario that panics (a bug in its code) stops the run; the others end
+        // gracefully, and teardown still runs.
+        while let Some(joined) = tasks.join_next().await {
+            let e = match joined {
+                Ok(found) => {
+                    findings.extend(found);
                     continue;
                 }
-                let message = panic_message(e.into_panic().as_ref());
-                ended_early = Some(EarlyEnd::new(
-                    Phase::Scenarios,
-                    format!("a scenario panicked: {message}"),
-                ));
-                stop.graceful().cancel();
+                Err(e) => e,
+            };
+            if !e.is_panic() || ended_early.is_some() {
+                continue;
             }
-            scenarios_end = start.elapsed();
-            let teardown: Option<TeardownFn<D>> = test.teardown.take();
-            if let Some(f) = teardown {
-                let end = hook(
-                    &shared,
-                    "teardown",
-                    test.teardown_timeout,
-                    stop.immediate(),
-                    move |vu| f(vu, setup_value),
-                )
-                .await;
-                match end {
-                    HookEnd::Done(Ok(())) => {}
-                    HookEnd::Done(Err(e)) => problems.push(format!("teardown failed: {e}")),
-                    HookEnd::TimedOut(t) => {
-                        problems.push(format!("teardown did not finish within {t:?}"))
-                    }
-                    HookEnd::Stopped => problems.push("teardown was cut short by a stop".into()),
-                    HookEnd::Panicked(m) => problems.push(format!("teardown panicked: {m}")),
-                }
-            }
+            let message = panic_message(e.into_panic().as_ref());
+            ended_early = Some(EarlyEnd::new(
+                Phase::Scenarios,
+                format!("a scenario panicked: {message}"),
+            ));
+            self.stop.graceful().cancel();
         }
-        lag_probe.abort();
-        let _ = lag_probe.await;
-        let elapsed = start.elapsed();
-        let (reply_tx, reply_rx) = oneshot::channel();
-        let _ = tx.send(Msg::Finish(reply_tx));
-        let store = reply_rx.await.unwrap_or_default();
-        let _ = collector.await;
-        let series_out = series_out.lock().ok().and_then(|mut o| o.take());
-        if let Some(Err(e)) = series_out.map(|o| o.finish(&store)) {
-            problems.push(e);
-        }
-        problems.extend(store.problems());
-        let scenarios: Vec<ScenarioInfo> = plan
-            .scenarios
-            .iter()
-            .map(|s| ScenarioInfo::of(s, &store, scenarios_start))
-            .collect();
-        let aborted = stop.reason();
-        // Verdicts are about the load: a run that ended before it has none but its end.
-        let loaded = ended_early.as_ref().is_none_or(|e| !e.phase.before_load());
-        // A run that ended early is judged by its end: a panicking scenario's own cost (a
-        // backtrace printed on a worker thread) must not turn its verdict into INVALID.
-        let invalid = ended_early
-            .is_none()
-            .then(|| test.validity.judge(&store))
-            .flatten();
-        let mut analyses = if loaded {
-            analyze(
-                &test.analyses,
-                &store,
-                &scenarios,
-                scenarios_end,
-                plan.time_scale,
-            )
-        } else {
-            Vec::new()
-        };
-        analyses.extend(shared.take_findings());
-        for s in &scenarios {
-            if s.iterations == 0 && aborted.is_none() && ended_early.is_none() {
-                problems.push(format!(
-                    "scenario {:?} completed no iteration: its target never answered in time, \
-                     or every iteration was interrupted",
-                    s.name
-                ));
-            }
-        }
-        Ok(Report {
-            name: test.name,
-            started_at,
-            target: plan
-                .base_url
-                .as_ref()
-                .map(|u| u.origin().ascii_serialization()),
-            duration: elapsed,
-            time_scale: plan.time_scale,
-            scenarios,
-            thresholds: if loaded {
-                threshold::evaluate(
-                    &plan.thresholds,
-                    &store,
-                    elapsed,
-                    threshold::Span {
-                        from: scenarios_start.as_secs(),
-                        to: scenarios_end.as_secs_f64().ceil() as u64,
-                        complete_only: false,
-                    },
-                )
-            } else {
-                Vec::new()
-            },
-            store,
-            aborted,
-            iteration_errors: shared.errors(),
-            problems,
-            invalid,
-            analyses,
-            ended_early,
-            segment: (!plan.segment.is_whole()).then(|| SegmentRecord {
-                segment: plan.segment,
-                fingerprint: plan.fingerprint.clone(),
-                start_at: test.start_at.map(|(at, _)| at),
-                scenarios_started_at,
-                scenarios_start,
-                scenarios_end,
-                analyses: test.analyses.clone(),
-            }),
-            merged: None,
+        (findings, ended_early)
+    }
+
+    /// Runs the teardown hook with the setup value; its problem as a sentence, if any.
+    async fn teardown<D: Send + Sync + 'static>(
+        &self,
+        teardown: TeardownFn<D>,
+        value: Option<Arc<D>>,
+        limit: Duration,
+    ) -> Option<String> {
+        let stop = self.stop.immediate();
+        let end = hook(&self.shared, "teardown", limit, stop, move |vu| {
+            teardown(vu, value)
         })
+        .await;
+        match end {
+            HookEnd::Done(Ok(())) => None,
+            HookEnd::Done(Err(e)) => Some(format!("teardown failed: {e}")),
+            HookEnd::TimedOut(t) => Some(format!("teardown did not finish within {t:?}")),
+            HookEnd::Stopped => Some("teardown was cut short by a stop".into()),
+            HookEnd::Panicked(m) => Some(format!("teardown panicked: {m}")),
+        }
+    }
+
+    /// Ends the collector and takes back what it gathered; why the run stopped (if it was
+    /// stopped) and the iterations' errors.
+    async fn finish(self) -> (Collected, Option<AbortReason>, BTreeMap<String, u64>) {
+        let _ = self.shared.tx.send(Msg::Finish);
+        let collected = self.collector.await.unwrap_or_else(|_| Collected {
+            store: Store::default(),
+            series: None,
+        });
+        (collected, self.stop.reason(), self.shared.errors())
     }
 }
 
@@ -399,8 +374,9 @@ async fn wait_for_start(
     }
 }
 
-/// Runs one scenario: waits for its start time (from `epoch`, the end of setup), runs the executor, and enforces its end
-/// (stop new iterations) and graceful stop (interrupt running ones, at once on `stop_now`).
+/// Runs one scenario: waits for its start time (from `epoch`, the end of setup), runs the
+/// executor, and enforces its end (stop new iterations) and graceful stop (interrupt running
+/// ones, at once on `stop_now`). What its executor found, if anything.
 async fn run_scenario(
     s: Schedule,
     exec: VuFn,
@@ -408,11 +384,11 @@ async fn run_scenario(
     shared: Arc<RunShared>,
     stop: Stop,
     epoch: Instant,
-) {
+) -> Option<Finding> {
     let start = epoch + s.start_time;
     tokio::select! {
         _ = tokio::time::sleep_until(start) => {}
-        _ = stop.graceful().cancelled() => return,
+        _ = stop.graceful().cancelled() => return None,
     }
     let no_new = stop.graceful().child_token();
     let hard_stop = stop.immediate().child_token();
@@ -439,9 +415,10 @@ async fn run_scenario(
         tokio::time::sleep(grace).await;
         hard_stop.cancel();
     });
-    s.executor.run(run.clone()).await;
+    let ran = s.executor.run(run.clone()).await;
     run.stop.cancel();
     timer.abort();
+    ran.finding
 }
 
 /// How often the lag probe wakes.
@@ -461,39 +438,4 @@ async fn probe_lag(mut rec: Recorder, stop: CancellationToken) {
         rec.add(&builtins::GENERATOR_LAG, late, &tags);
         rec.flush_if_due();
     }
-}
-
-/// Runs the analyses on the scenarios' time, with the first scenario's stages.
-pub(crate) fn analyze(
-    analyses: &[crate::analysis::Analysis],
-    store: &Store,
-    scenarios: &[ScenarioInfo],
-    scenarios_end: Duration,
-    time_scale: f64,
-) -> Vec<crate::analysis::Finding> {
-    let Some(first) = scenarios.first() else {
-        return Vec::new();
-    };
-    let start = first.start.as_secs_f64();
-    let mut stages = Vec::new();
-    let mut prev = start;
-    for end in &first.stage_ends {
-        stages.push((prev, start + end));
-        prev = start + end;
-    }
-    let cx = crate::analysis::Context {
-        from: scenarios
-            .iter()
-            .map(|s| s.start.as_secs_f64())
-            .fold(start, f64::min),
-        to: scenarios_end.as_secs_f64(),
-        stages,
-        time_scale,
-        iteration_s: store
-            .sink(crate::metrics::names::ITERATION_DURATION, &[])
-            .filter(|s| s.samples() > 0)
-            .and_then(|s| s.aggregate(crate::metrics::Aggregation::Med, Duration::ZERO))
-            .map(|ms| ms / 1000.0),
-    };
-    analyses.iter().map(|a| a.run(store, &cx)).collect()
 }

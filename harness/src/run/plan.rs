@@ -63,7 +63,7 @@ fn general(reason: impl Into<String>) -> Error {
 
 pub(super) fn validate<D>(t: &Test<D>) -> Result<Plan, Error> {
     let mut errors = Vec::new();
-    let mut scale = t.time_scale.unwrap_or(1.0);
+    let mut scale = t.options.time_scale.unwrap_or(1.0);
     if let Some(reason) = settings::time_scale_problem(scale) {
         errors.push(general(format!("time scale {scale}: {reason}")));
         // The rest is checked at full length, so every other problem is still named.
@@ -72,7 +72,7 @@ pub(super) fn validate<D>(t: &Test<D>) -> Result<Plan, Error> {
     if t.scenarios.is_empty() {
         errors.push(general("the test has no scenario"));
     }
-    if t.hook_order_error {
+    if t.options.hook_order_error {
         errors.push(general(
             "teardown was given before setup: give Test::setup first, then Test::teardown",
         ));
@@ -91,24 +91,24 @@ pub(super) fn validate<D>(t: &Test<D>) -> Result<Plan, Error> {
         }
         errors.extend(s.executor.validate().into_iter().map(problem));
     }
-    if let ConnectionModel::Shared { max_connections: 0 } = t.connections {
+    if let ConnectionModel::Shared { max_connections: 0 } = t.options.connections {
         errors.push(general(
             "ConnectionModel::Shared needs max_connections of at least 1",
         ));
     }
     for (what, d) in [
-        ("http_timeout", t.http_timeout),
-        ("setup_timeout", t.setup_timeout),
-        ("teardown_timeout", t.teardown_timeout),
+        ("http_timeout", t.options.http_timeout),
+        ("setup_timeout", t.options.setup_timeout),
+        ("teardown_timeout", t.options.teardown_timeout),
     ] {
         if d.is_zero() {
             errors.push(general(format!("{what} must be longer than 0")));
         }
     }
-    if t.max_body_bytes == 0 {
+    if t.options.max_body_bytes == 0 {
         errors.push(general("max_body_bytes must be at least 1"));
     }
-    let base_url = match &t.base_url {
+    let base_url = match &t.options.base_url {
         None => None,
         Some(url) => match url::Url::parse(url) {
             Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Some(u),
@@ -120,11 +120,11 @@ pub(super) fn validate<D>(t: &Test<D>) -> Result<Plan, Error> {
             }
         },
     };
-    let tls_roots = extra_roots(&t.tls_roots)
+    let tls_roots = extra_roots(&t.options.tls_roots)
         .map_err(|reason| errors.push(general(reason)))
         .unwrap_or_default();
     let mut declared: BTreeMap<&str, MetricKind> = BTreeMap::new();
-    for &(name, kind) in &t.metrics {
+    for &(name, kind) in &t.options.metrics {
         let first = builtin_kind(name).or_else(|| declared.get(name).copied());
         match first {
             Some(k) if k != kind => errors.push(Error::Metric {
@@ -147,24 +147,25 @@ pub(super) fn validate<D>(t: &Test<D>) -> Result<Plan, Error> {
     }
     let kind_of = |name: &str| builtin_kind(name).or_else(|| declared.get(name).copied());
     let mut thresholds = Vec::new();
-    for (metric, th) in &t.thresholds {
+    for (metric, th) in &t.options.thresholds {
         match threshold::compile(metric, th, kind_of) {
             Ok(c) => thresholds.push(c),
             Err(e) => errors.push(e),
         }
     }
+    let thresholds = threshold::dedupe(thresholds);
     let mut scenarios: Vec<Schedule> = t
         .scenarios
         .iter()
         .map(|s| s.schedule.scaled(scale))
         .collect();
-    let fingerprint = fingerprint(&scenarios, &t.thresholds, scale);
+    let fingerprint = fingerprint(&scenarios, &t.options.thresholds, scale);
     for s in &mut scenarios {
-        match s.executor.segment(t.segment) {
+        match s.executor.segment(t.options.segment) {
             Ok(e) => s.executor = e,
             Err(reason) => errors.push(Error::Scenario {
                 scenario: s.name.clone(),
-                reason: format!("segment {}: {reason}", t.segment),
+                reason: format!("segment {}: {reason}", t.options.segment),
             }),
         }
     }
@@ -180,7 +181,7 @@ pub(super) fn validate<D>(t: &Test<D>) -> Result<Plan, Error> {
         thresholds,
         scenarios,
         duration,
-        segment: t.segment,
+        segment: t.options.segment,
         fingerprint,
         tls_roots,
     })

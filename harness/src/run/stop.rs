@@ -2,7 +2,7 @@
 //! stop, teardown runs), or at once (running iterations and teardown are cut, what was measured
 //! is kept). The edge turns a first Ctrl-C into the first and a second into the second.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, OnceLock};
 
 use tokio_util::sync::CancellationToken;
 
@@ -13,7 +13,8 @@ use crate::threshold::AbortReason;
 pub struct Stop {
     graceful: CancellationToken,
     now: CancellationToken,
-    reason: Arc<Mutex<Option<AbortReason>>>,
+    /// Why the run was stopped: set once, by the first stop.
+    reason: Arc<OnceLock<AbortReason>>,
 }
 
 impl Stop {
@@ -23,11 +24,8 @@ impl Stop {
 
     /// Stops the run gracefully, for `reason` (the first reason given is kept).
     pub fn stop(&self, reason: AbortReason) {
-        let mut r = self.reason.lock().unwrap_or_else(|e| e.into_inner());
-        if r.is_none() {
-            *r = Some(reason);
-        }
-        drop(r);
+        // A later reason is dropped: the first stop is the one the report names.
+        let _ = self.reason.set(reason);
         self.graceful.cancel();
     }
 
@@ -52,9 +50,6 @@ impl Stop {
     }
 
     pub(crate) fn reason(&self) -> Option<AbortReason> {
-        self.reason
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.reason.get().cloned()
     }
 }

@@ -30,6 +30,9 @@ pub struct ThresholdResult {
     pub allow_no_data: bool,
     /// For a windowed threshold: the window whose value is `observed` (the worst one).
     pub worst_window: Option<WindowRef>,
+    /// Where the threshold comes from (`suite`, `environment local`), when the test said;
+    /// two when one expression on one selector came from both.
+    pub sources: Vec<String>,
 }
 
 /// One window of the run: its first second (from the run's start) and its length.
@@ -50,6 +53,11 @@ pub struct Span {
 }
 
 impl ThresholdResult {
+    /// Its sources as one phrase (`suite, environment local`); empty when the test named none.
+    pub fn sources_text(&self) -> String {
+        self.sources.join(", ")
+    }
+
     /// Pass, or no data where the threshold allows it.
     pub fn passed(&self) -> bool {
         match self.verdict {
@@ -125,6 +133,7 @@ pub fn evaluate(
                 abort_on_fail: t.abort_on_fail,
                 allow_no_data: t.allow_no_data,
                 worst_window,
+                sources: t.sources.clone(),
             }
         })
         .collect()

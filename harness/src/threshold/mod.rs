@@ -20,6 +20,7 @@ pub struct Threshold {
     pub(crate) delay_abort_eval: Duration,
     pub(crate) allow_no_data: bool,
     pub(crate) over: Option<Duration>,
+    pub(crate) source: Option<String>,
 }
 
 /// A threshold's expression before validation.
@@ -44,6 +45,7 @@ impl Threshold {
             delay_abort_eval: Duration::ZERO,
             allow_no_data: false,
             over: None,
+            source: None,
         }
     }
 
@@ -77,6 +79,14 @@ impl Threshold {
     /// on a request that never completed must not pass.
     pub fn allow_no_data(mut self) -> Threshold {
         self.allow_no_data = true;
+        self
+    }
+
+    /// Where the threshold comes from (`"suite"`, `"environment staging"`), named in the
+    /// report. A test given one expression on one selector twice evaluates it once and names
+    /// both sources.
+    pub fn source(mut self, source: impl Into<String>) -> Threshold {
+        self.source = Some(source.into());
         self
     }
 
@@ -136,6 +146,46 @@ pub struct Compiled {
     pub abort_on_fail: bool,
     pub delay_abort_eval: Duration,
     pub allow_no_data: bool,
+    /// Where it comes from, when the test said: more than one when the test gave the same
+    /// expression on the same selector more than once.
+    pub sources: Vec<String>,
+}
+
+impl Compiled {
+    /// Takes in a duplicate of itself (one selector, one expression) from another source: it
+    /// aborts if either did (as soon as the sooner of those allows), and allows no data only
+    /// if both did.
+    fn absorb(&mut self, other: Compiled) {
+        self.delay_abort_eval = match (self.abort_on_fail, other.abort_on_fail) {
+            (true, true) => self.delay_abort_eval.min(other.delay_abort_eval),
+            (false, true) => other.delay_abort_eval,
+            _ => self.delay_abort_eval,
+        };
+        self.abort_on_fail |= other.abort_on_fail;
+        self.allow_no_data &= other.allow_no_data;
+        for s in other.sources {
+            if !self.sources.contains(&s) {
+                self.sources.push(s);
+            }
+        }
+    }
+}
+
+/// One threshold per selector and expression, in the order they were first given: a
+/// duplicate (a suite's own SLO that its environment also sets) is merged into the first,
+/// naming both sources. Different expressions on one metric stay apart.
+pub fn dedupe(compiled: Vec<Compiled>) -> Vec<Compiled> {
+    let mut out: Vec<Compiled> = Vec::with_capacity(compiled.len());
+    for c in compiled {
+        match out
+            .iter_mut()
+            .find(|o| o.selector == c.selector && o.expression == c.expression)
+        {
+            Some(first) => first.absorb(c),
+            None => out.push(c),
+        }
+    }
+    out
 }
 
 /// Parses and checks one threshold against the metric kinds known before the run.
@@ -216,5 +266,6 @@ pub fn compile(
         abort_on_fail: threshold.abort_on_fail,
         delay_abort_eval: threshold.delay_abort_eval,
         allow_no_data: threshold.allow_no_data,
+        sources: threshold.source.iter().cloned().collect(),
     })
 }
