@@ -1,5 +1,6 @@
 //! The baseline server for benchmarks: plain hyper, every request answered with a small JSON
 //! body. `cargo run --release -p mock-server --example minimal -- 8001`
+//! (`-- 8001 2`: two worker threads instead of one current-thread runtime).
 
 use std::net::SocketAddr;
 
@@ -16,9 +17,19 @@ fn main() -> std::io::Result<()> {
         .nth(1)
         .and_then(|p| p.parse().ok())
         .unwrap_or(8001);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    // A worker count makes a target that can use more than one core (`bench --only cores`).
+    let rt = match std::env::args()
+        .nth(2)
+        .and_then(|w| w.parse::<usize>().ok())
+    {
+        Some(n) => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(n)
+            .enable_all()
+            .build()?,
+        None => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?,
+    };
     rt.block_on(async move {
         let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
         println!("minimal listening on http://127.0.0.1:{port}");

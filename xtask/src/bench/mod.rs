@@ -4,6 +4,8 @@
 //! server under the same wrk load, and the mock's memory over a million requests. Each part is
 //! a function in `parts.rs`.
 
+mod cores;
+mod cpu;
 mod keepalive;
 mod parts;
 
@@ -36,7 +38,7 @@ pub struct BenchArgs {
     /// Seconds of each keep-alive race run (uvicorn, think time about its 5 s idle timeout).
     #[arg(long, default_value_t = 60)]
     race_seconds: u64,
-    /// Skip parts: any of throughput, memory, accuracy, fairness, mock, flat, keep-alive.
+    /// Skip parts: any of throughput, memory, accuracy, fairness, mock, flat, keep-alive, cores.
     #[arg(long, value_delimiter = ',', value_enum)]
     skip: Vec<Part>,
     /// Run only these parts (same names as --skip).
@@ -54,10 +56,11 @@ enum Part {
     Mock,
     Flat,
     KeepAlive,
+    Cores,
 }
 
 impl Part {
-    const ALL: [Part; 7] = [
+    const ALL: [Part; 8] = [
         Part::Throughput,
         Part::Memory,
         Part::Accuracy,
@@ -65,6 +68,7 @@ impl Part {
         Part::Mock,
         Part::Flat,
         Part::KeepAlive,
+        Part::Cores,
     ];
 }
 
@@ -230,7 +234,7 @@ fn k6_run(
 
 pub fn run(args: &BenchArgs) -> Result<()> {
     let needs_wrk = Part::ALL.iter().any(|p| {
-        *p != Part::KeepAlive
+        !matches!(p, Part::KeepAlive | Part::Cores)
             && (args.only.is_empty() || args.only.contains(p))
             && !args.skip.contains(p)
     });
@@ -271,6 +275,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 Part::Mock => parts::mock(&ctx, &mut md)?,
                 Part::Flat => parts::flat(&ctx, &mut md)?,
                 Part::KeepAlive => keepalive::keepalive(&ctx, &mut md)?,
+                Part::Cores => cores::cores_part(&ctx, &mut md)?,
             }
         }
     }
