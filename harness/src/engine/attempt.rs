@@ -122,6 +122,7 @@ impl Attempt<'_> {
             sent,
             received,
             resent: tally.resent,
+            proto: tally.proto,
         };
         let at = rec.now();
         let (response, sample) = match outcome {

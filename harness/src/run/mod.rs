@@ -34,7 +34,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 
-use crate::engine::{ConnectionModel, Expected, Live, Vu};
+use crate::engine::{ConnectionModel, Expected, HttpVersion, Live, Vu};
 use crate::metrics::{Metric, MetricKind};
 use crate::segment::Segment;
 use crate::threshold::Threshold;
@@ -77,6 +77,7 @@ pub struct Test<D = ()> {
     base_url: Option<String>,
     time_scale: Option<f64>,
     connections: ConnectionModel,
+    http_version: HttpVersion,
     http_timeout: Duration,
     setup_timeout: Duration,
     teardown_timeout: Duration,
@@ -115,6 +116,7 @@ impl Test<()> {
             base_url: None,
             time_scale: None,
             connections: ConnectionModel::default(),
+            http_version: HttpVersion::default(),
             http_timeout: Duration::from_secs(60),
             setup_timeout: HOOK_TIMEOUT,
             teardown_timeout: HOOK_TIMEOUT,
@@ -159,6 +161,7 @@ impl Test<()> {
             base_url: self.base_url,
             time_scale: self.time_scale,
             connections: self.connections,
+            http_version: self.http_version,
             http_timeout: self.http_timeout,
             setup_timeout: self.setup_timeout,
             teardown_timeout: self.teardown_timeout,
@@ -235,6 +238,13 @@ impl<D: Send + Sync + 'static> Test<D> {
 
     pub fn connections(mut self, model: ConnectionModel) -> Self {
         self.connections = model;
+        self
+    }
+
+    /// Which HTTP versions connections may speak: by default HTTP/2 where a TLS server offers
+    /// it, as k6 does; [`HttpVersion::Http1Only`] pins HTTP/1.1.
+    pub fn http_version(mut self, version: HttpVersion) -> Self {
+        self.http_version = version;
         self
     }
 

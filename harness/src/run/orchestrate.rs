@@ -123,6 +123,7 @@ impl<D: Send + Sync + 'static> Planned<D> {
         let Planned { mut test, plan } = self;
         let clients = ClientFactory::new(
             test.connections,
+            test.http_version,
             test.http_timeout,
             test.max_body_bytes,
             plan.tls_roots.clone(),

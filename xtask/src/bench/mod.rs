@@ -4,6 +4,7 @@
 //! server under the same wrk load, and the mock's memory over a million requests. Each part is
 //! a function in `parts.rs`.
 
+mod h2;
 mod keepalive;
 mod parts;
 
@@ -36,7 +37,7 @@ pub struct BenchArgs {
     /// Seconds of each keep-alive race run (uvicorn, think time about its 5 s idle timeout).
     #[arg(long, default_value_t = 60)]
     race_seconds: u64,
-    /// Skip parts: any of throughput, memory, accuracy, fairness, mock, flat, keep-alive.
+    /// Skip parts: any of throughput, memory, accuracy, fairness, mock, flat, keep-alive, h2.
     #[arg(long, value_delimiter = ',', value_enum)]
     skip: Vec<Part>,
     /// Run only these parts (same names as --skip).
@@ -54,10 +55,12 @@ enum Part {
     Mock,
     Flat,
     KeepAlive,
+    /// HTTP/2 beside HTTP/1.1 over TLS (`h2.rs`).
+    H2,
 }
 
 impl Part {
-    const ALL: [Part; 7] = [
+    const ALL: [Part; 8] = [
         Part::Throughput,
         Part::Memory,
         Part::Accuracy,
@@ -65,6 +68,7 @@ impl Part {
         Part::Mock,
         Part::Flat,
         Part::KeepAlive,
+        Part::H2,
     ];
 }
 
@@ -84,6 +88,7 @@ struct Ctx<'a> {
 struct Bins {
     loadgen: PathBuf,
     bare: PathBuf,
+    tls_server: PathBuf,
     minimal: PathBuf,
     mock: PathBuf,
 }
@@ -99,6 +104,8 @@ fn build() -> Result<Bins> {
             "loadgen",
             "--example",
             "bare_reqwest",
+            "--example",
+            "tls_server",
             "-p",
             "mock-server",
             "--example",
@@ -114,6 +121,7 @@ fn build() -> Result<Bins> {
     Ok(Bins {
         loadgen: dir.join("examples/loadgen"),
         bare: dir.join("examples/bare_reqwest"),
+        tls_server: dir.join("examples/tls_server"),
         minimal: dir.join("examples/minimal"),
         mock: dir.join("mock-server"),
     })
@@ -230,7 +238,7 @@ fn k6_run(
 
 pub fn run(args: &BenchArgs) -> Result<()> {
     let needs_wrk = Part::ALL.iter().any(|p| {
-        *p != Part::KeepAlive
+        !matches!(p, Part::KeepAlive | Part::H2)
             && (args.only.is_empty() || args.only.contains(p))
             && !args.skip.contains(p)
     });
@@ -271,6 +279,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 Part::Mock => parts::mock(&ctx, &mut md)?,
                 Part::Flat => parts::flat(&ctx, &mut md)?,
                 Part::KeepAlive => keepalive::keepalive(&ctx, &mut md)?,
+                Part::H2 => h2::h2(&ctx, &mut md)?,
             }
         }
     }
