@@ -34,6 +34,7 @@ fn request(tags: &Tags, i: u64) -> HttpSample {
         sent: 120,
         received: 300,
         resent: 0,
+        proto: None,
     };
     let at = Duration::from_millis(i % 60_000);
     HttpSample::answered(tags.clone(), at, timings, traffic, !i.is_multiple_of(50))

@@ -1,7 +1,10 @@
 //! A closed-loop generator on the harness, for benchmarks: N VUs GET one URL for a duration,
 //! with an optional think time, then print one JSON line (requests/s, latency, peak RSS).
 //!
-//! `loadgen URL VUS SECONDS [THINK_MS | MIN_MS-MAX_MS] [per-vu|shared] [WORKERS]`
+//! `loadgen URL VUS SECONDS [THINK_MS | MIN_MS-MAX_MS] [per-vu|shared] [WORKERS] [auto|h1] [ROOT_PEM]`
+//!
+//! `auto` speaks HTTP/2 to a TLS server that offers it, `h1` pins HTTP/1.1; `ROOT_PEM` is a
+//! certificate to trust (the benchmark's self-signed TLS server).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,7 +34,9 @@ fn executor(vus: u64, secs: f64, fixed: Option<u64>) -> Executor {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 4 {
-        eprintln!("usage: loadgen URL VUS SECONDS [THINK_MS] [per-vu|shared] [WORKERS]");
+        eprintln!(
+            "usage: loadgen URL VUS SECONDS [THINK_MS] [per-vu|shared] [WORKERS] [auto|h1] [ROOT_PEM]"
+        );
         std::process::exit(2);
     }
     let url = args[1].clone();
@@ -60,6 +65,14 @@ fn main() {
         _ => ConnectionModel::PerVu,
     };
     let workers: usize = args.get(6).and_then(|w| w.parse().ok()).unwrap_or(1);
+    let version = match args.get(7).map(String::as_str) {
+        Some("h1") => HttpVersion::Http1Only,
+        _ => HttpVersion::Auto,
+    };
+    let root = args
+        .get(8)
+        .map(|p| std::fs::read(p).expect("ROOT_PEM is readable"))
+        .unwrap_or_default();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
         .enable_all()
@@ -72,6 +85,8 @@ fn main() {
         Test::new("loadgen")
             .time_scale(1.0)
             .connections(model)
+            .http_version(version)
+            .tls_root_certificates(root)
             .scenario(Scenario::new(
                 "closed",
                 executor(vus, secs, fixed),
@@ -101,6 +116,7 @@ fn main() {
     let p99 = report.value("http_req_duration", "p(99)").unwrap_or(0.0);
     let lag_p99 = report.value("generator_lag", "p(99)").unwrap_or(0.0);
     let resent = report.count("http_req_resent");
+    let h2 = report.count("http_reqs_by_proto{proto:HTTP/2.0}");
     let mut spread: Vec<u64> = per_vu
         .iter()
         .skip(1)
@@ -113,7 +129,7 @@ fn main() {
         spread.last().copied().unwrap_or(0),
     );
     println!(
-        "{{\"requests\":{requests},\"rps\":{:.1},\"failed_rate\":{failed},\"resent\":{resent},\"p50_ms\":{p50:.3},\"p99_ms\":{p99:.3},\"peak_rss_kb\":{},\"vus\":{vus},\"lag_p99_ms\":{lag_p99:.3},\"per_vu_min\":{least},\"per_vu_median\":{median},\"per_vu_max\":{most}}}",
+        "{{\"requests\":{requests},\"rps\":{:.1},\"failed_rate\":{failed},\"resent\":{resent},\"h2_requests\":{h2},\"p50_ms\":{p50:.3},\"p99_ms\":{p99:.3},\"peak_rss_kb\":{},\"vus\":{vus},\"lag_p99_ms\":{lag_p99:.3},\"per_vu_min\":{least},\"per_vu_median\":{median},\"per_vu_max\":{most}}}",
         requests / secs,
         peak_rss_kb()
     );

@@ -83,7 +83,7 @@ pub mod segment;
 pub mod settings;
 pub mod threshold;
 
-pub use engine::{ConnectionModel, Expected, Outcome, Response, Vu};
+pub use engine::{ConnectionModel, Expected, HttpVersion, Outcome, Response, Vu};
 pub use error::{BoxError, Error};
 /// HTTP methods, for [`Vu::request`].
 pub use http::Method;
@@ -94,7 +94,7 @@ pub use scenario::Scenario;
 pub mod prelude {
     pub use crate::console::Console;
     pub use crate::engine::{
-        ConnectionModel, Expected, Failure, Outcome, Response, TransportError, Vu,
+        ConnectionModel, Expected, Failure, HttpVersion, Outcome, Response, TransportError, Vu,
     };
     pub use crate::executor::{
         CapacitySearch, ConstantArrivalRate, ConstantVus, Executor, PerVuIterations,

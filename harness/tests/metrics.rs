@@ -154,6 +154,7 @@ fn request(tags: &Tags, second: u64, i: u64) -> HttpSample {
         sent: 120,
         received: 300,
         resent: 0,
+        proto: None,
     };
     let at = Duration::from_millis(second * 1000 + i * 100);
     HttpSample::answered(tags.clone(), at, timings, traffic, !i.is_multiple_of(50))

@@ -123,6 +123,7 @@ impl Attempt<'_> {
             sent,
             received,
             resent: tally.resent,
+            proto: tally.proto,
         };
         let at = rec.now();
         let (response, sample) = match outcome {

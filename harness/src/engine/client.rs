@@ -1,14 +1,15 @@
 //! Where VUs get their connections, and one request/response exchange on them. One rustls
-//! configuration is built per run; connections are hyper HTTP/1.1 connections (`conn.rs`), kept
-//! by each VU (the default) or in one bounded pool shared by all VUs.
+//! configuration is built per run; connections are hyper HTTP/1.1 or HTTP/2 connections
+//! (`conn.rs`), kept by each VU (the default) or in one bounded pool shared by all VUs, where
+//! an HTTP/2 connection carries many VUs' requests at once.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::Method;
-use http::header::{CONTENT_LENGTH, HOST, HeaderMap, HeaderName, HeaderValue};
-use http_body_util::{BodyExt, Full, Limited};
+use http::header::{CONTENT_LENGTH, HeaderMap};
+use http_body_util::{BodyExt, Limited};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use rustls_platform_verifier::{BuilderVerifierExt, Verifier};
@@ -16,8 +17,11 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use url::Url;
 
-use super::conn::{Conn, ConnectTiming, Connector, Origin, Wire};
+pub(crate) use super::outgoing::{Outgoing, Tally};
+
+use super::conn::{Conn, ConnectTiming, Connector, HttpVersion, Origin, Sender};
 use super::failure::{Failure, TransportError};
+use crate::metrics::HttpProto;
 
 /// How VUs get their connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -26,7 +30,9 @@ pub enum ConnectionModel {
     #[default]
     PerVu,
     /// All VUs share at most `max_connections` connections: far less memory for very many
-    /// VUs. A request waiting for a free connection counts in `http_req_blocked`.
+    /// VUs. A request waiting for a free connection counts in `http_req_blocked`. Over HTTP/2
+    /// a connection carries many requests at once: the VUs multiplex on the few connections
+    /// opened while none was known to speak it, at most `max_connections` of them, in turn.
     Shared { max_connections: usize },
 }
 
@@ -44,6 +50,7 @@ pub(crate) struct ClientFactory {
 impl ClientFactory {
     pub(crate) fn new(
         model: ConnectionModel,
+        version: HttpVersion,
         timeout: Duration,
         max_body: usize,
         extra_roots: Vec<CertificateDer<'static>>,
@@ -69,12 +76,14 @@ impl ClientFactory {
                 Some(Arc::new(Pool {
                     permits: Arc::new(Semaphore::new(max)),
                     idle: Mutex::new(Vec::new()),
+                    multiplexed: Mutex::new(Vec::new()),
+                    turn: AtomicUsize::new(0),
                     max,
                 }))
             }
         };
         Ok(ClientFactory {
-            connector: Connector::new(tls),
+            connector: Connector::new(tls, version),
             timeout,
             max_body,
             pool,
@@ -104,97 +113,55 @@ pub(crate) fn extra_roots(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, St
     Ok(roots)
 }
 
-/// The shared model's pool: permits bound requests in flight, hence connections.
+/// The shared model's pool: permits bound requests in flight on HTTP/1.1, hence its
+/// connections; HTTP/2 connections are shared whole, each request taking the next in turn.
 pub(crate) struct Pool {
     permits: Arc<Semaphore>,
     idle: Mutex<Vec<Conn>>,
+    /// Handles on the open HTTP/2 connections, at most `max`.
+    multiplexed: Mutex<Vec<Conn>>,
+    turn: AtomicUsize,
     max: usize,
+}
+
+impl Pool {
+    /// A handle on an open HTTP/2 connection to `url`'s origin, the next in turn; closed ones
+    /// are dropped on the way.
+    fn multiplexed(&self, url: &Url) -> Option<Conn> {
+        let mut open = self.multiplexed.lock().unwrap_or_else(|e| e.into_inner());
+        open.retain(|c| !c.send.is_closed());
+        let serving = open.iter().filter(|c| c.origin.serves(url)).count();
+        if serving == 0 {
+            return None;
+        }
+        let nth = self.turn.fetch_add(1, Ordering::Relaxed) % serving;
+        open.iter()
+            .filter(|c| c.origin.serves(url))
+            .nth(nth)?
+            .share()
+    }
+
+    /// Shares a new HTTP/2 connection with every VU, if there is room.
+    fn share(&self, conn: &Conn) {
+        let mut open = self.multiplexed.lock().unwrap_or_else(|e| e.into_inner());
+        if open.len() < self.max
+            && let Some(c) = conn.share()
+        {
+            open.push(c);
+        }
+    }
+
+    /// Stops sharing a connection that failed under a request.
+    fn forget(&self, conn: &Conn) {
+        let mut open = self.multiplexed.lock().unwrap_or_else(|e| e.into_inner());
+        open.retain(|c| !c.same(conn));
+    }
 }
 
 /// One VU's access to connections.
 pub(crate) enum Connections {
     Own(Vec<Conn>),
     Shared(Arc<Pool>),
-}
-
-/// A request ready to go: built for each attempt, with the `host` header of the connection's
-/// origin, so a request the keep-alive race took can be sent again as it was.
-pub(crate) struct Outgoing<'r> {
-    pub url: &'r Url,
-    pub method: &'r Method,
-    pub target: http::Uri,
-    pub headers: &'r [(HeaderName, HeaderValue)],
-    pub body: Bytes,
-}
-
-impl Outgoing<'_> {
-    fn build(&self, host: &HeaderValue) -> http::Request<Full<Bytes>> {
-        let mut request = http::Request::new(Full::new(self.body.clone()));
-        *request.method_mut() = self.method.clone();
-        *request.uri_mut() = self.target.clone();
-        let map = request.headers_mut();
-        map.reserve(self.headers.len() + 1);
-        for (k, v) in self.headers {
-            map.append(k.clone(), v.clone());
-        }
-        map.insert(HOST, host.clone());
-        request
-    }
-
-    /// Whether sending it twice means what sending it once does, so it may go again after its
-    /// bytes were written: RFC 9110 §9.2.2 makes GET, HEAD, OPTIONS and TRACE idempotent (and
-    /// PUT and DELETE, which Go's transport and this engine still leave alone: a body-carrying
-    /// write replayed against a server that did act on it is not harmless in practice), and an
-    /// `Idempotency-Key` (or `X-Idempotency-Key`) header is the client's promise that the
-    /// server deduplicates.
-    pub(crate) fn replayable(&self) -> bool {
-        matches!(
-            *self.method,
-            Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
-        ) || self.headers.iter().any(|(k, _)| {
-            k.as_str().eq_ignore_ascii_case("idempotency-key")
-                || k.as_str().eq_ignore_ascii_case("x-idempotency-key")
-        })
-    }
-}
-
-/// What one request put on and took off the wire, over all its attempts, and how many times
-/// it was sent again. Kept by the caller, so a request cut off by its timeout still counts
-/// what it sent.
-#[derive(Default)]
-pub(crate) struct Tally {
-    sent: u64,
-    received: u64,
-    pub resent: u8,
-    /// The current attempt's connection, and its counts when the attempt began.
-    current: Option<(Arc<Wire>, u64, u64)>,
-}
-
-impl Tally {
-    fn begin(&mut self, wire: &Arc<Wire>) {
-        self.settle();
-        self.current = Some((wire.clone(), wire.written(), wire.read()));
-    }
-
-    /// Bytes written and read by the current attempt so far.
-    fn attempt(&self) -> (u64, u64) {
-        self.current.as_ref().map_or((0, 0), |(w, sent, read)| {
-            (w.written() - sent, w.read() - read)
-        })
-    }
-
-    fn settle(&mut self) {
-        let (sent, received) = self.attempt();
-        self.sent += sent;
-        self.received += received;
-        self.current = None;
-    }
-
-    /// Bytes sent and received in all, the request's `data_sent` and `data_received`.
-    pub(crate) fn finish(&mut self) -> (u64, u64) {
-        self.settle();
-        (self.sent, self.received)
-    }
 }
 
 /// A response with its timings.
@@ -223,7 +190,7 @@ pub(crate) struct Lease {
 impl Connections {
     /// Waits for the right to send to `url` (the shared pool's bound) and takes a kept
     /// connection to its origin. Done before the request is built, so thousands of VUs waiting
-    /// for the pool hold nothing else.
+    /// for the pool hold nothing else. A shared HTTP/2 connection needs no permit.
     pub(crate) async fn lease(&mut self, url: &Url) -> Lease {
         let from = Instant::now();
         let (kept, permit) = match self {
@@ -231,12 +198,21 @@ impl Connections {
                 let at = conns.iter().position(|c| c.origin.serves(url));
                 (at.map(|i| conns.swap_remove(i)), None)
             }
-            Connections::Shared(pool) => {
-                let permit = pool.permits.clone().acquire_owned().await.ok();
-                let mut idle = pool.idle.lock().unwrap_or_else(|e| e.into_inner());
-                let at = idle.iter().rposition(|c| c.origin.serves(url));
-                (at.map(|i| idle.swap_remove(i)), permit)
-            }
+            Connections::Shared(pool) => match pool.multiplexed(url) {
+                Some(c) => (Some(c), None),
+                None => {
+                    let permit = pool.permits.clone().acquire_owned().await.ok();
+                    // An HTTP/2 connection may have opened while this request waited.
+                    match pool.multiplexed(url) {
+                        Some(c) => (Some(c), None),
+                        None => {
+                            let mut idle = pool.idle.lock().unwrap_or_else(|e| e.into_inner());
+                            let at = idle.iter().rposition(|c| c.origin.serves(url));
+                            (at.map(|i| idle.swap_remove(i)), permit)
+                        }
+                    }
+                }
+            },
         };
         Lease {
             kept,
@@ -250,7 +226,9 @@ impl Connections {
     /// arrived is sent again, once, on a new connection when nothing of it was written, or
     /// when it is [replayable](Outgoing::replayable) — Go's transport's rule, so a connection
     /// the server closed as the request went out is not a failure the server never made. A
-    /// request on a new connection, or a written non-replayable one, fails as it happened.
+    /// request on a new connection, or a written non-replayable one, fails as it happened —
+    /// except one an HTTP/2 server declared unprocessed (`REFUSED_STREAM`, or a graceful
+    /// GOAWAY below its stream), which is sent again once on any connection (RFC 9113 §8.7).
     pub(crate) async fn exchange(
         &mut self,
         connector: &Connector,
@@ -273,27 +251,41 @@ impl Connections {
                     // connection should not carry (or move) it.
                     let (c, t) = Box::pin(connector.connect(&origin)).await?;
                     connect = t;
+                    if let Connections::Shared(pool) = self {
+                        pool.share(&c);
+                    }
                     (c, true)
                 }
             };
             if let Err(e) = conn.send.ready().await {
+                self.forget(&conn);
                 if fresh {
                     return Err(Failure::new(classify(&e), e.to_string()));
                 }
                 blocked += acquiring.elapsed();
                 continue;
             }
-            let request = out.build(&conn.origin.host_header);
-            tally.begin(&conn.wire);
+            let proto = conn.send.proto();
+            let request = out.build(&conn.origin, proto);
+            tally.begin(&conn.wire, proto);
             let sent_at = Instant::now();
             let response = match conn.send.try_send_request(request).await {
                 Ok(r) => r,
                 Err(mut e) => {
+                    self.forget(&conn);
                     let unsent = e.take_message().is_some();
                     let (written, read) = tally.attempt();
-                    let again = !fresh
-                        && tally.resent == 0
-                        && (unsent || (read == 0 && (written == 0 || out.replayable())));
+                    let again = tally.resent == 0
+                        && match proto {
+                            HttpProto::Http1 => {
+                                !fresh
+                                    && (unsent || (read == 0 && (written == 0 || out.replayable())))
+                            }
+                            // No response head came; the wire's counts are the connection's.
+                            HttpProto::Http2 => {
+                                unsent || unprocessed(e.error()) || (!fresh && out.replayable())
+                            }
+                        };
                     if again {
                         // The dead connection's time counts as waiting for a connection.
                         tally.resent += 1;
@@ -317,7 +309,8 @@ impl Connections {
                 .get(CONTENT_LENGTH)
                 .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
             if announced.is_some_and(|n| n > max_body as u64) {
-                // The connection is dropped: its unread body must not reach the next request.
+                // HTTP/1.1: the connection is dropped, its unread body must not reach the next
+                // request; HTTP/2: dropping the body resets the stream only.
                 return Err(too_large());
             }
             let body = Limited::new(body, max_body)
@@ -350,6 +343,8 @@ impl Connections {
         }
         let (conns, max) = match self {
             Connections::Own(conns) => (conns, OWN_CONNECTIONS),
+            // A shared HTTP/2 connection stays in the pool; this handle goes.
+            Connections::Shared(_) if matches!(conn.send, Sender::H2(_)) => return,
             Connections::Shared(pool) => {
                 let mut idle = pool.idle.lock().unwrap_or_else(|e| e.into_inner());
                 if idle.len() >= pool.max {
@@ -364,6 +359,29 @@ impl Connections {
         }
         conns.push(conn);
     }
+
+    /// Stops sharing a connection a request failed on (shared model, HTTP/2).
+    fn forget(&self, conn: &Conn) {
+        if let (Connections::Shared(pool), Sender::H2(_)) = (self, &conn.send) {
+            pool.forget(conn);
+        }
+    }
+}
+
+/// Whether an HTTP/2 server said it did not process the request: it refused the stream, or a
+/// graceful GOAWAY (`NO_ERROR`) named a last stream below it. Either way it may go again.
+fn unprocessed(e: &hyper::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(h2) = s.downcast_ref::<h2::Error>() {
+            return h2.reason() == Some(h2::Reason::REFUSED_STREAM)
+                || (h2.is_go_away()
+                    && h2.is_remote()
+                    && h2.reason() == Some(h2::Reason::NO_ERROR));
+        }
+        source = s.source();
+    }
+    false
 }
 
 /// The class of a hyper error, for `http_transport_errors{error:…}`.
@@ -384,6 +402,10 @@ fn classify(e: &hyper::Error) -> TransportError {
             ) {
                 return TransportError::Reset;
             }
+        }
+        if s.downcast_ref::<h2::Error>().is_some() {
+            // A stream reset or a connection ended by GOAWAY or an HTTP/2 protocol error.
+            return TransportError::Reset;
         }
         source = s.source();
     }

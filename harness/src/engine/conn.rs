@@ -1,8 +1,13 @@
-//! One HTTP/1.1 connection, opened on hyper's connection API: TCP (and TLS for `https`), then a
-//! hyper handshake whose driver runs as its own task. No pool, no redirect layer, no URL
-//! re-parsing: a request costs about half of what it costs through `reqwest` (docs/BENCHMARKS.md).
+//! One connection, opened on hyper's connection API: TCP (and TLS for `https`), then a hyper
+//! handshake whose driver runs as its own task. HTTP/2 when a TLS server picks `h2` by ALPN
+//! (and the test allows it, [`HttpVersion`]), else HTTP/1.1; plain `http://` is always
+//! HTTP/1.1 (no h2c, as in k6). No pool, no redirect layer, no URL re-parsing: a request costs
+//! about half of what it costs through `reqwest` (docs/BENCHMARKS.md).
+//!
 //! Every connection counts the bytes hyper writes and reads ([`Wire`]), between hyper and TLS:
-//! HTTP/1.1 as on the wire (request line, headers, body, chunked framing), TLS records excluded.
+//! HTTP/1.1 as on the wire (request line, headers, body, chunked framing), HTTP/2 as frames
+//! (HPACK-compressed headers, DATA, and the connection's own SETTINGS, WINDOW_UPDATE, PING),
+//! TLS records excluded.
 
 use std::io;
 use std::net::IpAddr;
@@ -14,8 +19,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::client::conn::http1;
-use hyper_util::rt::TokioIo;
+use hyper::client::conn::{http1, http2};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -23,6 +28,18 @@ use tokio::time::Instant;
 use url::{Host, Url};
 
 use super::failure::{Failure, TransportError};
+use crate::metrics::HttpProto;
+
+/// Which HTTP versions a test's connections may speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HttpVersion {
+    /// HTTP/2 when a TLS server offers `h2` by ALPN, else HTTP/1.1 — k6's default. Plain
+    /// `http://` stays HTTP/1.1: there is no h2c (cleartext HTTP/2).
+    #[default]
+    Auto,
+    /// HTTP/1.1 only: ALPN offers `http/1.1` alone.
+    Http1Only,
+}
 
 /// Where a connection goes: scheme, host and port. Connections are reused only for the same one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +50,8 @@ pub(crate) struct Origin {
     pub port: u16,
     /// The `host` header: `host`, or `host:port` when the port is not the scheme's default.
     pub host_header: http::HeaderValue,
+    /// The same, as HTTP/2's `:authority`.
+    pub authority: http::uri::Authority,
 }
 
 impl Origin {
@@ -53,13 +72,16 @@ impl Origin {
             Some(p) => format!("{host}:{p}"),
             None => host.to_string(),
         };
-        let host_header = http::HeaderValue::try_from(authority)
-            .map_err(|e| format!("invalid host in {url}: {e}"))?;
+        let invalid = |e: &dyn std::fmt::Display| format!("invalid host in {url}: {e}");
+        let host_header =
+            http::HeaderValue::try_from(authority.as_str()).map_err(|e| invalid(&e))?;
+        let authority = http::uri::Authority::try_from(authority).map_err(|e| invalid(&e))?;
         Ok(Origin {
             https,
             host,
             port,
             host_header,
+            authority,
         })
     }
 
@@ -76,20 +98,87 @@ impl Origin {
     }
 }
 
-/// An open keep-alive connection.
+/// An open keep-alive connection, or (HTTP/2) a handle on one that others may share.
 pub(crate) struct Conn {
     pub origin: Origin,
-    pub send: http1::SendRequest<Full<Bytes>>,
+    pub send: Sender,
     /// What crossed it so far.
     pub wire: Arc<Wire>,
 }
 
-/// The bytes one connection's HTTP layer wrote and read, from its start. Atomic: hyper's
-/// connection driver runs as its own task.
+impl Conn {
+    /// Another handle on this connection, if its protocol multiplexes requests (HTTP/2).
+    pub(crate) fn share(&self) -> Option<Conn> {
+        match &self.send {
+            Sender::H1(_) => None,
+            Sender::H2(s) => Some(Conn {
+                origin: self.origin.clone(),
+                send: Sender::H2(s.clone()),
+                wire: self.wire.clone(),
+            }),
+        }
+    }
+
+    /// Whether `other` is a handle on the same connection.
+    pub(crate) fn same(&self, other: &Conn) -> bool {
+        Arc::ptr_eq(&self.wire, &other.wire)
+    }
+}
+
+/// hyper's request sender for the connection's protocol.
+pub(crate) enum Sender {
+    H1(http1::SendRequest<Full<Bytes>>),
+    /// Cheap to clone: every clone multiplexes on the one connection.
+    H2(http2::SendRequest<Full<Bytes>>),
+}
+
+impl Sender {
+    pub(crate) fn proto(&self) -> HttpProto {
+        match self {
+            Sender::H1(_) => HttpProto::Http1,
+            Sender::H2(_) => HttpProto::Http2,
+        }
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        match self {
+            Sender::H1(s) => s.is_closed(),
+            Sender::H2(s) => s.is_closed(),
+        }
+    }
+
+    /// Waits until the connection can take a request (HTTP/1.1: the previous one is done).
+    pub(crate) async fn ready(&mut self) -> Result<(), hyper::Error> {
+        match self {
+            Sender::H1(s) => s.ready().await,
+            Sender::H2(s) => s.ready().await,
+        }
+    }
+
+    /// Sends `request`; on failure, hyper gives the request back if none of it was sent.
+    pub(crate) async fn try_send_request(
+        &mut self,
+        request: http::Request<Full<Bytes>>,
+    ) -> Result<
+        http::Response<hyper::body::Incoming>,
+        hyper::client::conn::TrySendError<http::Request<Full<Bytes>>>,
+    > {
+        match self {
+            Sender::H1(s) => s.try_send_request(request).await,
+            Sender::H2(s) => s.try_send_request(request).await,
+        }
+    }
+}
+
+/// The bytes one connection's HTTP layer wrote and read, from its start, and how much of them
+/// requests have claimed. Atomic: hyper's connection driver runs as its own task, and an
+/// HTTP/2 connection serves several requests at once.
 #[derive(Debug, Default)]
 pub(crate) struct Wire {
     written: AtomicU64,
     read: AtomicU64,
+    claimed_written: AtomicU64,
+    claimed_read: AtomicU64,
 }
 
 impl Wire {
@@ -99,6 +188,24 @@ impl Wire {
 
     pub(crate) fn read(&self) -> u64 {
         self.read.load(Ordering::Relaxed)
+    }
+
+    /// The bytes written and read since the last claim, now claimed: a request's `data_sent`
+    /// and `data_received`. On an HTTP/1.1 connection requests take turns, so a request claims
+    /// exactly its own bytes. On an HTTP/2 connection shared by requests in flight together, a
+    /// request ending claims everything not yet claimed — its own frames and parts of its
+    /// neighbours', which they then do not claim: per request approximate (as in k6), in total
+    /// exact, every byte counted once. `fetch_max` keeps the claim monotonic when two requests
+    /// end together.
+    pub(crate) fn claim(&self) -> (u64, u64) {
+        let claim = |total: &AtomicU64, claimed: &AtomicU64| {
+            let now = total.load(Ordering::Relaxed);
+            now.saturating_sub(claimed.fetch_max(now, Ordering::Relaxed))
+        };
+        (
+            claim(&self.written, &self.claimed_written),
+            claim(&self.read, &self.claimed_read),
+        )
     }
 }
 
@@ -175,13 +282,19 @@ pub(crate) struct ConnectTiming {
 /// Opens connections: one TLS configuration for the whole run.
 pub(crate) struct Connector {
     tls: tokio_rustls::TlsConnector,
+    h1: http1::Builder,
 }
 
 impl Connector {
-    pub(crate) fn new(mut tls: rustls::ClientConfig) -> Connector {
-        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    pub(crate) fn new(mut tls: rustls::ClientConfig, version: HttpVersion) -> Connector {
+        tls.alpn_protocols = match version {
+            HttpVersion::Auto => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
+            HttpVersion::Http1Only => vec![b"http/1.1".to_vec()],
+        };
+        let h1 = http1::Builder::new();
         Connector {
             tls: tokio_rustls::TlsConnector::from(Arc::new(tls)),
+            h1,
         }
     }
 
@@ -232,9 +345,13 @@ impl Connector {
                 .await
                 .map_err(|e| failed(TransportError::Tls, &e))?;
             timing.tls_handshaking = connected.elapsed();
-            handshake(tls, &wire).await
+            if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
+                handshake2(tls, &wire).await
+            } else {
+                self.handshake(tls, &wire).await
+            }
         } else {
-            handshake(tcp, &wire).await
+            self.handshake(tcp, &wire).await
         }
         .map_err(|e| failed(TransportError::Connect, &e))?;
         let conn = Conn {
@@ -244,12 +361,25 @@ impl Connector {
         };
         Ok((conn, timing))
     }
+
+    async fn handshake<T>(&self, io: T, wire: &Arc<Wire>) -> Result<Sender, hyper::Error>
+    where
+        T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let io = Counted {
+            io,
+            wire: wire.clone(),
+        };
+        let (send, driver) = self.h1.handshake(TokioIo::new(io)).await?;
+        // The driver ends when the server closes or every `SendRequest` is dropped.
+        tokio::spawn(async move {
+            let _ = driver.await;
+        });
+        Ok(Sender::H1(send))
+    }
 }
 
-async fn handshake<T>(
-    io: T,
-    wire: &Arc<Wire>,
-) -> Result<http1::SendRequest<Full<Bytes>>, hyper::Error>
+async fn handshake2<T>(io: T, wire: &Arc<Wire>) -> Result<Sender, hyper::Error>
 where
     T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -257,12 +387,12 @@ where
         io,
         wire: wire.clone(),
     };
-    let (send, driver) = http1::handshake(TokioIo::new(io)).await?;
-    // The driver ends when the server closes or every `SendRequest` is dropped.
+    let (send, driver) = http2::handshake(TokioExecutor::new(), TokioIo::new(io)).await?;
+    // The driver ends when the server closes (GOAWAY) or every clone of `send` is dropped.
     tokio::spawn(async move {
         let _ = driver.await;
     });
-    Ok(send)
+    Ok(Sender::H2(send))
 }
 
 #[cfg(test)]

@@ -3,9 +3,10 @@
 //! buffers, flushed in batches to one collector. Nothing here prints or writes files.
 //!
 //! Files, from the bottom up (each uses only those above it): `failure.rs` and `expected.rs`
-//! (plain values); `conn.rs` opens HTTP/1.1 connections on hyper (TLS through rustls);
-//! `redirect.rs` decides redirects; `client.rs` gives a request a connection — the VU's own or
-//! one from the bounded shared pool — and runs the exchange; `live.rs` and `recorder.rs` carry
+//! (plain values); `conn.rs` opens HTTP/1.1 and HTTP/2 connections on hyper (TLS through
+//! rustls); `redirect.rs` decides redirects; `outgoing.rs` is a request as it goes out and what
+//! it crossed the wire with; `client.rs` gives a request a connection — the VU's own or one
+//! from the bounded shared pool — and runs the exchange; `live.rs` and `recorder.rs` carry
 //! counters and samples out; `shared.rs` is what every VU of a run shares; `request_tags.rs` caches a request's tags; `vu.rs` the VU;
 //! `response.rs` is what a request returns; `attempt.rs` sends one hop and records it; `http.rs` builds requests and follows redirects;
 //! `scenario_run.rs` is one scenario while it runs, what executors run on.
@@ -17,6 +18,7 @@ mod expected;
 mod failure;
 mod http;
 mod live;
+mod outgoing;
 mod recorder;
 mod redirect;
 mod request_tags;
@@ -26,6 +28,7 @@ mod shared;
 mod vu;
 
 pub use client::ConnectionModel;
+pub use conn::HttpVersion;
 pub use expected::Expected;
 pub use failure::{Failure, TransportError};
 pub use http::RequestBuilder;

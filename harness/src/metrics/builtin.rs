@@ -18,6 +18,10 @@ pub mod names {
     /// not in k6, which hides them; here a user sees how often the target drops idle
     /// connections just as they are reused.
     pub const HTTP_REQ_RESENT: &str = "http_req_resent";
+    /// Requests by the HTTP version they went out on, tagged `proto` (`HTTP/1.1`, `HTTP/2.0`):
+    /// k6 tags every request so; here one small counter carries it, and a request that never
+    /// reached a connection is not in it.
+    pub const HTTP_REQS_BY_PROTO: &str = "http_reqs_by_proto";
     pub const DATA_SENT: &str = "data_sent";
     pub const DATA_RECEIVED: &str = "data_received";
     pub const ITERATIONS: &str = "iterations";
@@ -41,6 +45,7 @@ pub mod builtins {
 
     pub const HTTP_TRANSPORT_ERRORS: Counter = Counter::new(names::HTTP_TRANSPORT_ERRORS);
     pub const HTTP_REQ_RESENT: Counter = Counter::new(names::HTTP_REQ_RESENT);
+    pub const HTTP_REQS_BY_PROTO: Counter = Counter::new(names::HTTP_REQS_BY_PROTO);
     pub const ITERATIONS: Counter = Counter::new(names::ITERATIONS);
     pub const ITERATION_DURATION: Trend = Trend::new(names::ITERATION_DURATION);
     pub const ITERATION_DURATION_CORRECTED: Trend = Trend::new(names::ITERATION_DURATION_CORRECTED);
@@ -107,12 +112,13 @@ pub const HTTP_METRICS: [Builtin; 10] = {
 };
 
 /// Every other built-in metric.
-pub const OTHER_METRICS: [Builtin; 13] = {
+pub const OTHER_METRICS: [Builtin; 14] = {
     use MetricKind::*;
     use names::*;
     [
         b(HTTP_TRANSPORT_ERRORS, Counter, Unit::None),
         b(HTTP_REQ_RESENT, Counter, Unit::None),
+        b(HTTP_REQS_BY_PROTO, Counter, Unit::None),
         b(ITERATIONS, Counter, Unit::None),
         b(ITERATION_DURATION, Trend, Unit::Ms),
         b(ITERATION_DURATION_CORRECTED, Trend, Unit::Ms),
@@ -201,6 +207,7 @@ mod tests {
         let handles = [
             row(&builtins::HTTP_TRANSPORT_ERRORS),
             row(&builtins::HTTP_REQ_RESENT),
+            row(&builtins::HTTP_REQS_BY_PROTO),
             row(&builtins::ITERATIONS),
             row(&builtins::ITERATION_DURATION),
             row(&builtins::ITERATION_DURATION_CORRECTED),

@@ -22,7 +22,7 @@ pub use dump::{
     SeriesDump, SinkData, SinkDump, StoreDump, WindowDump, decode_histogram, encode_histogram,
 };
 pub use handle::{Counter, Gauge, Metric, Observation, Rate, Trend};
-pub use request::{HttpOutcome, HttpSample, HttpTimings, HttpTraffic, TransportError};
+pub use request::{HttpOutcome, HttpProto, HttpSample, HttpTimings, HttpTraffic, TransportError};
 pub use sample::{Entry, MetricKind, Sample, Value, ms};
 pub use sink::{Sink, TREND_SCALE, TrendSink};
 pub use sketch::{SKETCH_PRECISION, Sketch};

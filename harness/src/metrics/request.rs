@@ -78,6 +78,25 @@ pub struct HttpTimings {
     pub tls_handshaking_ms: f64,
 }
 
+/// The HTTP version a request went out on (k6's `proto` tag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HttpProto {
+    Http1,
+    Http2,
+}
+
+impl HttpProto {
+    pub const ALL: [HttpProto; 2] = [HttpProto::Http1, HttpProto::Http2];
+
+    /// As k6 writes it: `HTTP/1.1`, `HTTP/2.0`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpProto::Http1 => "HTTP/1.1",
+            HttpProto::Http2 => "HTTP/2.0",
+        }
+    }
+}
+
 /// What a request put on the wire and took from it, over every attempt.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct HttpTraffic {
@@ -87,6 +106,8 @@ pub struct HttpTraffic {
     pub received: u64,
     /// How many times it was sent again after its kept connection died under it (0 or 1).
     pub resent: u8,
+    /// The version its last attempt was sent with; `None` when it never reached a connection.
+    pub proto: Option<HttpProto>,
 }
 
 /// One HTTP request: the one record a request leaves, with its times already in milliseconds.

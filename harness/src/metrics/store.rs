@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{
-    Bucket, HTTP_METRICS, HttpSample, Metric, MetricKind, Observation, Sample, Sink, Tags,
-    TagsHash, Timeline, Value, builtins,
+    Bucket, HTTP_METRICS, HttpProto, HttpSample, Metric, MetricKind, Observation, Sample, Sink,
+    Tags, TagsHash, Timeline, Value, builtins,
 };
 
 /// How many tag sets one metric keeps apart. Beyond it, new tag sets (a tag holding unique
@@ -141,6 +141,8 @@ pub struct Store {
     /// run has a few dozen metric names, so a scan of pointers beats a lookup by text. (A name
     /// whose literal lives at two addresses gets two entries, with the same slot.)
     seen: Vec<(usize, usize, usize)>,
+    /// Where `http_reqs_by_proto` is, and its tags for each [`HttpProto`], made once.
+    protos: Option<(usize, [Tags; HttpProto::ALL.len()])>,
 }
 
 impl Store {
@@ -175,6 +177,9 @@ impl Store {
                 // Present (at 0) in every run that sent a request, so a report shows the race
                 // did not happen rather than saying nothing.
                 self.declare_metric(&builtins::HTTP_REQ_RESENT);
+                let protos = HttpProto::ALL.map(|p| Tags::from_pairs([("proto", p.as_str())]));
+                let slot = self.slot(builtins::HTTP_REQS_BY_PROTO.name(), MetricKind::Counter);
+                self.protos = Some((slot, protos));
                 self.http = Some(slots);
                 slots
             }
@@ -212,6 +217,10 @@ impl Store {
         if h.traffic.resent > 0 {
             let resent = f64::from(h.traffic.resent);
             self.add_to(&builtins::HTTP_REQ_RESENT, resent, &h.tags, h.at);
+        }
+        if let (Some(p), Some((slot, tags))) = (h.traffic.proto, &self.protos) {
+            let (slot, tags) = (*slot, tags[p as usize].clone());
+            self.add_at(slot, MetricKind::Counter, &tags, Value::Number(1.0), h.at);
         }
         if let Some(e) = h.error() {
             let tags = h.tags.with([("error", e.as_str())]);

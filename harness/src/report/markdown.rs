@@ -110,6 +110,9 @@ pub(super) fn write_markdown(r: &Report, out: &mut impl Write) -> io::Result<()>
     if r.resent() > 0 {
         writeln!(out, "\n{}", super::text::resent_sentence(r.resent()))?;
     }
+    if let Some(line) = super::text::protocols_sentence(r) {
+        writeln!(out, "\n{line}")?;
+    }
     writeln!(out)?;
     out.flush()
 }

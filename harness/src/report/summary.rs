@@ -56,6 +56,11 @@ pub struct Summary {
     pub iteration_errors: BTreeMap<String, u64>,
     pub endpoints: Vec<EndpointRow>,
     pub metrics: BTreeMap<String, MetricSummary>,
+    /// Requests by the HTTP version they went out on (`HTTP/1.1`, `HTTP/2.0`), from
+    /// `http_reqs_by_proto`; a merged summary's are its parts' summed (the merge adds their
+    /// stores). Absent (empty) in a summary written before HTTP/2.
+    #[serde(default)]
+    pub protocols: BTreeMap<String, u64>,
     /// For one segment of a split run (schema version 3): its share and everything the merge
     /// needs, the whole store included; null for a whole run.
     pub segment: Option<SegmentSummary>,
@@ -261,6 +266,7 @@ pub(super) fn summary(r: &Report, info: &RunInfo) -> Summary {
             .iter()
             .map(|(name, series)| (name.to_string(), metric(name, series, r)))
             .collect(),
+        protocols: super::text::protocols(r),
         segment: r.segment.as_ref().map(|s| SegmentSummary {
             segment: s.segment.to_string(),
             fingerprint: s.fingerprint.clone(),

@@ -122,6 +122,9 @@ pub(super) fn write_summary(r: &Report, out: &mut impl Write) -> io::Result<()> 
     if r.resent() > 0 {
         writeln!(out, "\n  {}", resent_sentence(r.resent()))?;
     }
+    if let Some(line) = protocols_sentence(r) {
+        writeln!(out, "\n  {line}")?;
+    }
     if !r.iteration_errors.is_empty() {
         writeln!(out, "\n  ITERATION ERRORS")?;
         for (msg, n) in &r.iteration_errors {
@@ -264,6 +267,37 @@ pub(super) fn number(v: f64) -> String {
     } else {
         format!("{v:.2}")
     }
+}
+
+/// Requests by HTTP version, from the run's `http_reqs_by_proto` counter.
+pub(super) fn protocols(r: &Report) -> std::collections::BTreeMap<String, u64> {
+    let mut by = std::collections::BTreeMap::new();
+    if let Some(series) = r.store.get(crate::metrics::names::HTTP_REQS_BY_PROTO) {
+        for (tags, sink) in series.by_tags() {
+            if let Some(p) = tags.get("proto") {
+                *by.entry(p.to_string()).or_default() += sink.samples();
+            }
+        }
+    }
+    by.retain(|_, n| *n > 0);
+    by
+}
+
+/// What the reports say of the HTTP versions requests went out on: only when HTTP/2 was
+/// spoken or more than one version was (plain HTTP/1.1 needs no line).
+pub(super) fn protocols_sentence(r: &Report) -> Option<String> {
+    let by = protocols(r);
+    let h2 = by.keys().any(|p| p != "HTTP/1.1");
+    if !(h2 || by.len() > 1) {
+        return None;
+    }
+    let mut parts: Vec<_> = by.iter().collect();
+    parts.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let parts: Vec<_> = parts.iter().map(|(p, n)| format!("{n} over {p}")).collect();
+    Some(format!(
+        "HTTP versions: {} (http_reqs_by_proto)",
+        parts.join(", ")
+    ))
 }
 
 /// What the reports say of requests sent again after the keep-alive race.

@@ -38,7 +38,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 
-use crate::engine::{ConnectionModel, Expected, Live, Vu};
+use crate::engine::{ConnectionModel, Expected, HttpVersion, Live, Vu};
 use crate::metrics::{Metric, MetricKind};
 use crate::segment::Segment;
 use crate::threshold::Threshold;
@@ -89,6 +89,7 @@ struct Options {
     base_url: Option<String>,
     time_scale: Option<f64>,
     connections: ConnectionModel,
+    http_version: HttpVersion,
     http_timeout: Duration,
     setup_timeout: Duration,
     teardown_timeout: Duration,
@@ -124,6 +125,7 @@ impl Test<()> {
                 base_url: None,
                 time_scale: None,
                 connections: ConnectionModel::default(),
+                http_version: HttpVersion::default(),
                 http_timeout: Duration::from_secs(60),
                 setup_timeout: HOOK_TIMEOUT,
                 teardown_timeout: HOOK_TIMEOUT,
@@ -231,6 +233,13 @@ impl<D: Send + Sync + 'static> Test<D> {
 
     pub fn connections(mut self, model: ConnectionModel) -> Self {
         self.options.connections = model;
+        self
+    }
+
+    /// Which HTTP versions connections may speak: by default HTTP/2 where a TLS server offers
+    /// it, as k6 does; [`HttpVersion::Http1Only`] pins HTTP/1.1.
+    pub fn http_version(mut self, version: HttpVersion) -> Self {
+        self.options.http_version = version;
         self
     }
 

@@ -158,6 +158,7 @@ impl Running {
     ) -> Result<(Running, oneshot::Sender<Duration>), Error> {
         let clients = ClientFactory::new(
             options.connections,
+            options.http_version,
             options.http_timeout,
             options.max_body_bytes,
             plan.tls_roots.clone(),

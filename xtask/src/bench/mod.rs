@@ -6,6 +6,7 @@
 
 mod cores;
 mod cpu;
+mod h2;
 mod keepalive;
 mod parts;
 
@@ -38,7 +39,8 @@ pub struct BenchArgs {
     /// Seconds of each keep-alive race run (uvicorn, think time about its 5 s idle timeout).
     #[arg(long, default_value_t = 60)]
     race_seconds: u64,
-    /// Skip parts: any of throughput, memory, accuracy, fairness, mock, flat, keep-alive, cores.
+    /// Skip parts: any of throughput, memory, accuracy, fairness, mock, flat, keep-alive, cores,
+    /// h2.
     #[arg(long, value_delimiter = ',', value_enum)]
     skip: Vec<Part>,
     /// Run only these parts (same names as --skip).
@@ -57,10 +59,12 @@ enum Part {
     Flat,
     KeepAlive,
     Cores,
+    /// HTTP/2 beside HTTP/1.1 over TLS (`h2.rs`).
+    H2,
 }
 
 impl Part {
-    const ALL: [Part; 8] = [
+    const ALL: [Part; 9] = [
         Part::Throughput,
         Part::Memory,
         Part::Accuracy,
@@ -69,6 +73,7 @@ impl Part {
         Part::Flat,
         Part::KeepAlive,
         Part::Cores,
+        Part::H2,
     ];
 }
 
@@ -88,6 +93,7 @@ struct Ctx<'a> {
 struct Bins {
     loadgen: PathBuf,
     bare: PathBuf,
+    tls_server: PathBuf,
     minimal: PathBuf,
     mock: PathBuf,
 }
@@ -103,6 +109,8 @@ fn build() -> Result<Bins> {
             "loadgen",
             "--example",
             "bare_reqwest",
+            "--example",
+            "tls_server",
             "-p",
             "mock-server",
             "--example",
@@ -118,6 +126,7 @@ fn build() -> Result<Bins> {
     Ok(Bins {
         loadgen: dir.join("examples/loadgen"),
         bare: dir.join("examples/bare_reqwest"),
+        tls_server: dir.join("examples/tls_server"),
         minimal: dir.join("examples/minimal"),
         mock: dir.join("mock-server"),
     })
@@ -234,7 +243,7 @@ fn k6_run(
 
 pub fn run(args: &BenchArgs) -> Result<()> {
     let needs_wrk = Part::ALL.iter().any(|p| {
-        !matches!(p, Part::KeepAlive | Part::Cores)
+        !matches!(p, Part::KeepAlive | Part::Cores | Part::H2)
             && (args.only.is_empty() || args.only.contains(p))
             && !args.skip.contains(p)
     });
@@ -276,6 +285,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 Part::Flat => parts::flat(&ctx, &mut md)?,
                 Part::KeepAlive => keepalive::keepalive(&ctx, &mut md)?,
                 Part::Cores => cores::cores_part(&ctx, &mut md)?,
+                Part::H2 => h2::h2(&ctx, &mut md)?,
             }
         }
     }
