@@ -207,7 +207,7 @@ async fn a_get_is_never_failed_by_a_connection_the_server_closed_as_it_went_out(
 }
 
 #[tokio::test]
-async fn a_post_in_the_race_is_resent_only_when_nothing_of_it_was_written() {
+async fn a_post_in_the_race_fails_only_as_a_reset_and_is_never_sent_twice() {
     for (what, model) in MODELS {
         let (report, stats) = race(model, Duration::from_millis(100), 6, true).await;
         let reqs = report.count("http_reqs");
@@ -223,9 +223,11 @@ async fn a_post_in_the_race_is_resent_only_when_nothing_of_it_was_written() {
         // A failure is a request written onto a connection the server had closed, which its
         // kernel then reset: never another class.
         assert!(failures.iter().all(|(class, _)| class == "reset"), "{what}");
-        // The race was run, and the requests it caught before a byte was written went again.
-        assert!(failed > 0 && resent > 0.0, "{what}");
-        // Nothing was sent twice: every POST the server read was answered and counted once.
+        // The race was run. (A kept connection found closed before the request is written is
+        // replaced, not counted as a resend; one whose write itself fails goes again.)
+        assert!(failed > 0, "{what}");
+        // Nothing written was sent twice: every POST the server read was answered and counted
+        // once.
         assert_eq!(
             stats.posts.load(Ordering::SeqCst) as f64,
             reqs - failed as f64,

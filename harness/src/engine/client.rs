@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, HeaderMap};
-use http_body_util::{BodyExt, Limited};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::client::conn::http2;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use rustls_platform_verifier::{BuilderVerifierExt, Verifier};
@@ -21,7 +22,7 @@ pub(crate) use super::outgoing::{Outgoing, Tally};
 
 use super::conn::{Conn, ConnectTiming, Connector, HttpVersion, Origin, Sender};
 use super::failure::{Failure, TransportError};
-use crate::metrics::HttpProto;
+use super::h1::Answer;
 
 /// How VUs get their connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -129,7 +130,7 @@ impl Pool {
     /// are dropped on the way.
     fn multiplexed(&self, url: &Url) -> Option<Conn> {
         let mut open = self.multiplexed.lock().unwrap_or_else(|e| e.into_inner());
-        open.retain(|c| !c.send.is_closed());
+        open.retain_mut(|c| !c.send.is_closed());
         let serving = open.iter().filter(|c| c.origin.serves(url)).count();
         if serving == 0 {
             return None;
@@ -242,9 +243,13 @@ impl Connections {
         let mut blocked = lease.blocked;
         loop {
             let acquiring = Instant::now();
-            let (mut conn, fresh) = match lease.kept.take() {
-                Some(c) if !c.send.is_closed() => (c, false),
-                _ => {
+            let mut kept = lease.kept.take();
+            if kept.as_mut().is_some_and(|c| c.send.is_closed()) {
+                kept = None;
+            }
+            let (mut conn, fresh) = match kept {
+                Some(c) => (c, false),
+                None => {
                     let origin =
                         Origin::of(url).map_err(|m| Failure::new(TransportError::Request, m))?;
                     // Boxed: the connect future (TCP and TLS) is large, and a request on a kept
@@ -257,87 +262,50 @@ impl Connections {
                     (c, true)
                 }
             };
-            if let Err(e) = conn.send.ready().await {
-                self.forget(&conn);
-                if fresh {
-                    return Err(Failure::new(classify(&e), e.to_string()));
-                }
-                blocked += acquiring.elapsed();
-                continue;
-            }
             let proto = conn.send.proto();
-            let request = out.build(&conn.origin, proto);
             tally.begin(&conn.wire, proto);
             let sent_at = Instant::now();
-            let response = match conn.send.try_send_request(request).await {
-                Ok(r) => r,
-                Err(mut e) => {
-                    self.forget(&conn);
-                    let unsent = e.take_message().is_some();
-                    let (written, read) = tally.attempt();
-                    let again = tally.resent == 0
-                        && match proto {
-                            HttpProto::Http1 => {
-                                !fresh
-                                    && (unsent || (read == 0 && (written == 0 || out.replayable())))
-                            }
-                            // No response head came; the wire's counts are the connection's.
-                            HttpProto::Http2 => {
-                                unsent || unprocessed(e.error()) || (!fresh && out.replayable())
-                            }
-                        };
-                    if again {
-                        // The dead connection's time counts as waiting for a connection.
-                        tally.resent += 1;
-                        blocked += acquiring.elapsed();
-                        continue;
-                    }
-                    let e = e.into_error();
-                    return Err(Failure::new(classify(&e), e.to_string()));
+            let answer = match &mut conn.send {
+                Sender::H1(h1) => h1
+                    .exchange(&out, &conn.origin, max_body)
+                    .await
+                    .map_err(|f| {
+                        let (written, read) = tally.attempt();
+                        // Nothing of a response came: sent again if none of it went out or it may
+                        // go twice — on a kept connection only.
+                        let again = !fresh && read == 0 && (written == 0 || out.replayable());
+                        (f, again)
+                    }),
+                Sender::H2(send) => h2_exchange(send, &out, &conn.origin, max_body, fresh).await,
+            };
+            match answer {
+                Ok(a) => {
+                    // Back before the permit (in `lease`) is released.
+                    self.give_back(conn);
+                    return Ok(Exchange {
+                        status: a.status,
+                        headers: a.headers,
+                        body: a.body,
+                        blocked,
+                        connect,
+                        sent_at,
+                        headers_at: a.headers_at,
+                    });
                 }
-            };
-            let headers_at = Instant::now();
-            let (parts, body) = response.into_parts();
-            let too_large = || {
-                Failure::new(
-                    TransportError::BodyTooLarge,
-                    format!("response body larger than the limit of {max_body} bytes"),
-                )
-            };
-            let announced = parts
-                .headers
-                .get(CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-            if announced.is_some_and(|n| n > max_body as u64) {
-                // HTTP/1.1: the connection is dropped, its unread body must not reach the next
-                // request; HTTP/2: dropping the body resets the stream only.
-                return Err(too_large());
+                Err((failure, again)) => {
+                    self.forget(&conn);
+                    if !(again && tally.resent == 0) {
+                        return Err(failure);
+                    }
+                    // The dead connection's time counts as waiting for a connection.
+                    tally.resent += 1;
+                    blocked += acquiring.elapsed();
+                }
             }
-            let body = Limited::new(body, max_body)
-                .collect()
-                .await
-                .map_err(|e| match e.downcast::<hyper::Error>() {
-                    Ok(e) => match classify(&e) {
-                        TransportError::Reset => Failure::new(TransportError::Reset, e.to_string()),
-                        _ => Failure::new(TransportError::Body, e.to_string()),
-                    },
-                    Err(_) => too_large(),
-                })?;
-            // Back before the permit (in `lease`) is released.
-            self.give_back(conn);
-            return Ok(Exchange {
-                status: parts.status.as_u16(),
-                headers: parts.headers,
-                body: body.to_bytes(),
-                blocked,
-                connect,
-                sent_at,
-                headers_at,
-            });
         }
     }
 
-    fn give_back(&mut self, conn: Conn) {
+    fn give_back(&mut self, mut conn: Conn) {
         if conn.send.is_closed() {
             return;
         }
@@ -366,6 +334,63 @@ impl Connections {
             pool.forget(conn);
         }
     }
+}
+
+/// One request on an HTTP/2 connection, read whole; on failure, whether it may go again: no
+/// response head came and hyper gave the request back unsent, the server declared it
+/// unprocessed, or (on a kept connection) it may go twice.
+async fn h2_exchange(
+    send: &mut http2::SendRequest<Full<Bytes>>,
+    out: &Outgoing<'_>,
+    origin: &Origin,
+    max_body: usize,
+    fresh: bool,
+) -> Result<Answer, (Failure, bool)> {
+    if let Err(e) = send.ready().await {
+        return Err((Failure::new(classify(&e), e.to_string()), !fresh));
+    }
+    let response = match send.try_send_request(out.h2_request(origin)).await {
+        Ok(r) => r,
+        Err(mut e) => {
+            let unsent = e.take_message().is_some();
+            let again = unsent || unprocessed(e.error()) || (!fresh && out.replayable());
+            let e = e.into_error();
+            return Err((Failure::new(classify(&e), e.to_string()), again));
+        }
+    };
+    let headers_at = Instant::now();
+    let (parts, body) = response.into_parts();
+    let too_large = || {
+        Failure::new(
+            TransportError::BodyTooLarge,
+            format!("response body larger than the limit of {max_body} bytes"),
+        )
+    };
+    let announced = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > max_body as u64) {
+        // Dropping the body resets the stream only.
+        return Err((too_large(), false));
+    }
+    let body = Limited::new(body, max_body)
+        .collect()
+        .await
+        .map_err(|e| match e.downcast::<hyper::Error>() {
+            Ok(e) => match classify(&e) {
+                TransportError::Reset => Failure::new(TransportError::Reset, e.to_string()),
+                _ => Failure::new(TransportError::Body, e.to_string()),
+            },
+            Err(_) => too_large(),
+        })
+        .map_err(|f| (f, false))?;
+    Ok(Answer {
+        status: parts.status.as_u16(),
+        headers: parts.headers,
+        body: body.to_bytes(),
+        headers_at,
+    })
 }
 
 /// Whether an HTTP/2 server said it did not process the request: it refused the stream, or a

@@ -1,10 +1,9 @@
-//! One connection, opened on hyper's connection API: TCP (and TLS for `https`), then a hyper
-//! handshake whose driver runs as its own task. HTTP/2 when a TLS server picks `h2` by ALPN
-//! (and the test allows it, [`HttpVersion`]), else HTTP/1.1; plain `http://` is always
-//! HTTP/1.1 (no h2c, as in k6). No pool, no redirect layer, no URL re-parsing: a request costs
-//! about half of what it costs through `reqwest` (docs/BENCHMARKS.md).
+//! One connection: TCP (and TLS for `https`), then HTTP/2 when a TLS server picks `h2` by ALPN
+//! (and the test allows it, [`HttpVersion`]) — hyper's HTTP/2 client, whose driver runs as its
+//! own task — else HTTP/1.1, driven by the VU's own task (`h1.rs`); plain `http://` is always
+//! HTTP/1.1 (no h2c, as in k6). No pool, no redirect layer, no URL re-parsing.
 //!
-//! Every connection counts the bytes hyper writes and reads ([`Wire`]), between hyper and TLS:
+//! Every connection counts the bytes its HTTP layer writes and reads ([`Wire`]), above TLS:
 //! HTTP/1.1 as on the wire (request line, headers, body, chunked framing), HTTP/2 as frames
 //! (HPACK-compressed headers, DATA, and the connection's own SETTINGS, WINDOW_UPDATE, PING),
 //! TLS records excluded.
@@ -19,7 +18,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::client::conn::{http1, http2};
+use hyper::client::conn::http2;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -28,6 +27,7 @@ use tokio::time::Instant;
 use url::{Host, Url};
 
 use super::failure::{Failure, TransportError};
+use super::h1::{H1, Stream};
 use crate::metrics::HttpProto;
 
 /// Which HTTP versions a test's connections may speak.
@@ -125,9 +125,10 @@ impl Conn {
     }
 }
 
-/// hyper's request sender for the connection's protocol.
+/// The connection's protocol, and what sends on it.
 pub(crate) enum Sender {
-    H1(http1::SendRequest<Full<Bytes>>),
+    /// Held by one request at a time.
+    H1(H1),
     /// Cheap to clone: every clone multiplexes on the one connection.
     H2(http2::SendRequest<Full<Bytes>>),
 }
@@ -140,32 +141,11 @@ impl Sender {
         }
     }
 
-    pub(crate) fn is_closed(&self) -> bool {
+    /// Whether it can take no request (HTTP/1.1: looked at without waiting).
+    pub(crate) fn is_closed(&mut self) -> bool {
         match self {
-            Sender::H1(s) => s.is_closed(),
+            Sender::H1(c) => c.is_closed(),
             Sender::H2(s) => s.is_closed(),
-        }
-    }
-
-    /// Waits until the connection can take a request (HTTP/1.1: the previous one is done).
-    pub(crate) async fn ready(&mut self) -> Result<(), hyper::Error> {
-        match self {
-            Sender::H1(s) => s.ready().await,
-            Sender::H2(s) => s.ready().await,
-        }
-    }
-
-    /// Sends `request`; on failure, hyper gives the request back if none of it was sent.
-    pub(crate) async fn try_send_request(
-        &mut self,
-        request: http::Request<Full<Bytes>>,
-    ) -> Result<
-        http::Response<hyper::body::Incoming>,
-        hyper::client::conn::TrySendError<http::Request<Full<Bytes>>>,
-    > {
-        match self {
-            Sender::H1(s) => s.try_send_request(request).await,
-            Sender::H2(s) => s.try_send_request(request).await,
         }
     }
 }
@@ -175,8 +155,8 @@ impl Sender {
 /// HTTP/2 connection serves several requests at once.
 #[derive(Debug, Default)]
 pub(crate) struct Wire {
-    written: AtomicU64,
-    read: AtomicU64,
+    pub(super) written: AtomicU64,
+    pub(super) read: AtomicU64,
     claimed_written: AtomicU64,
     claimed_read: AtomicU64,
 }
@@ -282,7 +262,6 @@ pub(crate) struct ConnectTiming {
 /// Opens connections: one TLS configuration for the whole run.
 pub(crate) struct Connector {
     tls: tokio_rustls::TlsConnector,
-    h1: http1::Builder,
 }
 
 impl Connector {
@@ -291,10 +270,8 @@ impl Connector {
             HttpVersion::Auto => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
             HttpVersion::Http1Only => vec![b"http/1.1".to_vec()],
         };
-        let h1 = http1::Builder::new();
         Connector {
             tls: tokio_rustls::TlsConnector::from(Arc::new(tls)),
-            h1,
         }
     }
 
@@ -346,36 +323,21 @@ impl Connector {
                 .map_err(|e| failed(TransportError::Tls, &e))?;
             timing.tls_handshaking = connected.elapsed();
             if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
-                handshake2(tls, &wire).await
+                handshake2(tls, &wire)
+                    .await
+                    .map_err(|e| failed(TransportError::Connect, &e))?
             } else {
-                self.handshake(tls, &wire).await
+                Sender::H1(H1::new(Stream::Tls(Box::new(tls)), wire.clone()))
             }
         } else {
-            self.handshake(tcp, &wire).await
-        }
-        .map_err(|e| failed(TransportError::Connect, &e))?;
+            Sender::H1(H1::new(Stream::Tcp(tcp), wire.clone()))
+        };
         let conn = Conn {
             origin: origin.clone(),
             send,
             wire,
         };
         Ok((conn, timing))
-    }
-
-    async fn handshake<T>(&self, io: T, wire: &Arc<Wire>) -> Result<Sender, hyper::Error>
-    where
-        T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    {
-        let io = Counted {
-            io,
-            wire: wire.clone(),
-        };
-        let (send, driver) = self.h1.handshake(TokioIo::new(io)).await?;
-        // The driver ends when the server closes or every `SendRequest` is dropped.
-        tokio::spawn(async move {
-            let _ = driver.await;
-        });
-        Ok(Sender::H1(send))
     }
 }
 

@@ -16,6 +16,7 @@ mod client;
 mod conn;
 mod expected;
 mod failure;
+mod h1;
 mod http;
 mod live;
 mod outgoing;

@@ -23,32 +23,26 @@ pub(crate) struct Outgoing<'r> {
 }
 
 impl Outgoing<'_> {
-    /// The request for a connection to `origin`: HTTP/1.1 names the origin in `host`, HTTP/2
-    /// in `:scheme` and `:authority`, taken from an absolute URI.
-    pub(crate) fn build(&self, origin: &Origin, proto: HttpProto) -> http::Request<Full<Bytes>> {
+    /// The request for an HTTP/2 connection to `origin`, which names it in `:scheme` and
+    /// `:authority`, taken from an absolute URI. (HTTP/1.1 writes its own head, `h1.rs`.)
+    pub(crate) fn h2_request(&self, origin: &Origin) -> http::Request<Full<Bytes>> {
         let mut request = http::Request::new(Full::new(self.body.clone()));
         *request.method_mut() = self.method.clone();
-        *request.uri_mut() = match proto {
-            HttpProto::Http1 => self.target.clone(),
-            HttpProto::Http2 => {
-                let mut parts = http::uri::Parts::default();
-                parts.scheme = Some(if origin.https {
-                    http::uri::Scheme::HTTPS
-                } else {
-                    http::uri::Scheme::HTTP
-                });
-                parts.authority = Some(origin.authority.clone());
-                parts.path_and_query = self.target.path_and_query().cloned();
-                http::Uri::from_parts(parts).unwrap_or_else(|_| self.target.clone())
-            }
-        };
+        let mut parts = http::uri::Parts::default();
+        parts.scheme = Some(if origin.https {
+            http::uri::Scheme::HTTPS
+        } else {
+            http::uri::Scheme::HTTP
+        });
+        parts.authority = Some(origin.authority.clone());
+        parts.path_and_query = self.target.path_and_query().cloned();
+        *request.uri_mut() = http::Uri::from_parts(parts).unwrap_or_else(|_| self.target.clone());
         let map = request.headers_mut();
-        map.reserve(self.headers.len() + 1);
+        map.reserve(self.headers.len());
         for (k, v) in self.headers {
-            map.append(k.clone(), v.clone());
-        }
-        if proto == HttpProto::Http1 {
-            map.insert(HOST, origin.host_header.clone());
+            if k != HOST {
+                map.append(k.clone(), v.clone());
+            }
         }
         request
     }
