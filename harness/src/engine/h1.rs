@@ -13,6 +13,7 @@
 //! without `keep-alive`, framed the body by closing, or sent bytes beyond the response.
 
 use std::io;
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -37,6 +38,8 @@ pub(crate) const READ_CHUNK: usize = 4096;
 const MAX_HEAD: usize = 64 * 1024;
 /// The most header fields a response head may have (hyper's default).
 const MAX_HEADERS: usize = 100;
+/// Up to this many, a head's field positions are kept on the stack.
+const FEW_HEADERS: usize = 24;
 /// A request body up to this size goes out in one write with the head.
 const INLINE_BODY: usize = 16 * 1024;
 /// The longest chunk-size or trailer line read.
@@ -379,9 +382,15 @@ fn ends_chunked(value: &[u8]) -> bool {
 /// Interim (1xx) heads are taken off and skipped.
 fn parse_head(buf: &mut BytesMut, head_request: bool) -> Result<Option<Head>, Failure> {
     loop {
-        let mut raw = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut response = httparse::Response::new(&mut raw);
-        let len = match response.parse(buf) {
+        // Not initialised: httparse writes the ones it fills.
+        let mut raw = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
+        let mut response = httparse::Response::new(&mut []);
+        let parsed = httparse::ParserConfig::default().parse_response_with_uninit_headers(
+            &mut response,
+            buf,
+            &mut raw,
+        );
+        let len = match parsed {
             Ok(httparse::Status::Complete(len)) => len,
             Ok(httparse::Status::Partial) => return Ok(None),
             Err(e) => return Err(malformed(&format!("invalid response head: {e}"))),
@@ -397,9 +406,18 @@ fn parse_head(buf: &mut BytesMut, head_request: bool) -> Result<Option<Head>, Fa
             continue;
         }
         let http10 = response.version == Some(0);
+        // Where each name and value lies in the head, to slice them out of it once it is
+        // taken off the buffer; on the stack for the usual few headers.
         let base = buf.as_ptr() as usize;
-        let mut spans = [(0usize, 0usize, 0usize, 0usize); MAX_HEADERS];
         let count = response.headers.len();
+        let mut few = [(0usize, 0usize, 0usize, 0usize); FEW_HEADERS];
+        let mut many = Vec::new();
+        let spans = if count <= FEW_HEADERS {
+            &mut few[..count]
+        } else {
+            many.resize(count, (0, 0, 0, 0));
+            &mut many[..]
+        };
         for (span, h) in spans.iter_mut().zip(response.headers.iter()) {
             let name = h.name.as_ptr() as usize - base;
             let value = h.value.as_ptr() as usize - base;
@@ -410,7 +428,7 @@ fn parse_head(buf: &mut BytesMut, head_request: bool) -> Result<Option<Head>, Fa
         let mut length: Option<u64> = None;
         let mut chunked = None;
         let mut close = http10;
-        for &(n0, n1, v0, v1) in &spans[..count] {
+        for &(n0, n1, v0, v1) in spans.iter() {
             let name = HeaderName::from_bytes(&bytes[n0..n1])
                 .map_err(|_| malformed("invalid header name in the response"))?;
             let value = HeaderValue::from_maybe_shared(bytes.slice(v0..v1))
