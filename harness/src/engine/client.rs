@@ -20,9 +20,10 @@ use url::Url;
 
 pub(crate) use super::outgoing::{Outgoing, Tally};
 
-use super::conn::{Conn, ConnectTiming, Connector, HttpVersion, Origin, Sender};
+use super::conn::{Conn, ConnectTiming, Connector, HttpVersion, Sender};
 use super::failure::{Failure, TransportError};
 use super::h1::Answer;
+use super::origin::Origin;
 
 /// How VUs get their connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

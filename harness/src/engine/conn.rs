@@ -8,12 +8,8 @@
 //! (HPACK-compressed headers, DATA, and the connection's own SETTINGS, WINDOW_UPDATE, PING),
 //! TLS records excluded.
 
-use std::io;
 use std::net::IpAddr;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -21,13 +17,15 @@ use http_body_util::Full;
 use hyper::client::conn::http2;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::pki_types::ServerName;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
-use url::{Host, Url};
+use url::Host;
 
 use super::failure::{Failure, TransportError};
 use super::h1::{H1, Stream};
+use super::origin::Origin;
+use super::wire::{Counted, Wire};
 use crate::metrics::HttpProto;
 
 /// Which HTTP versions a test's connections may speak.
@@ -39,63 +37,6 @@ pub enum HttpVersion {
     Auto,
     /// HTTP/1.1 only: ALPN offers `http/1.1` alone.
     Http1Only,
-}
-
-/// Where a connection goes: scheme, host and port. Connections are reused only for the same one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Origin {
-    pub https: bool,
-    /// Typed, so matching a request's URL compares values and parses nothing.
-    pub host: Host<String>,
-    pub port: u16,
-    /// The `host` header: `host`, or `host:port` when the port is not the scheme's default.
-    pub host_header: http::HeaderValue,
-    /// The same, as HTTP/2's `:authority`.
-    pub authority: http::uri::Authority,
-}
-
-impl Origin {
-    pub(crate) fn of(url: &Url) -> Result<Origin, String> {
-        let https = match url.scheme() {
-            "http" => false,
-            "https" => true,
-            s => return Err(format!("unsupported scheme {s:?} in {url}")),
-        };
-        let Some(host) = url.host().map(|h| h.to_owned()) else {
-            return Err(format!("no host in {url}"));
-        };
-        let port = url
-            .port_or_known_default()
-            .unwrap_or(if https { 443 } else { 80 });
-        // `Host`'s display brackets IPv6 addresses, as the header wants.
-        let authority = match url.port() {
-            Some(p) => format!("{host}:{p}"),
-            None => host.to_string(),
-        };
-        let invalid = |e: &dyn std::fmt::Display| format!("invalid host in {url}: {e}");
-        let host_header =
-            http::HeaderValue::try_from(authority.as_str()).map_err(|e| invalid(&e))?;
-        let authority = http::uri::Authority::try_from(authority).map_err(|e| invalid(&e))?;
-        Ok(Origin {
-            https,
-            host,
-            port,
-            host_header,
-            authority,
-        })
-    }
-
-    /// Whether `url` has this origin, without building a new one.
-    pub(crate) fn serves(&self, url: &Url) -> bool {
-        url.port_or_known_default() == Some(self.port)
-            && (url.scheme() == "https") == self.https
-            && match (url.host(), &self.host) {
-                (Some(Host::Domain(a)), Host::Domain(b)) => a == b,
-                (Some(Host::Ipv4(a)), Host::Ipv4(b)) => a == *b,
-                (Some(Host::Ipv6(a)), Host::Ipv6(b)) => a == *b,
-                _ => false,
-            }
-    }
 }
 
 /// An open keep-alive connection, or (HTTP/2) a handle on one that others may share.
@@ -147,108 +88,6 @@ impl Sender {
             Sender::H1(c) => c.is_closed(),
             Sender::H2(s) => s.is_closed(),
         }
-    }
-}
-
-/// The bytes one connection's HTTP layer wrote and read, from its start, and how much of them
-/// requests have claimed. Atomic: hyper's connection driver runs as its own task, and an
-/// HTTP/2 connection serves several requests at once.
-#[derive(Debug, Default)]
-pub(crate) struct Wire {
-    pub(super) written: AtomicU64,
-    pub(super) read: AtomicU64,
-    claimed_written: AtomicU64,
-    claimed_read: AtomicU64,
-}
-
-impl Wire {
-    pub(crate) fn written(&self) -> u64 {
-        self.written.load(Ordering::Relaxed)
-    }
-
-    pub(crate) fn read(&self) -> u64 {
-        self.read.load(Ordering::Relaxed)
-    }
-
-    /// The bytes written and read since the last claim, now claimed: a request's `data_sent`
-    /// and `data_received`. On an HTTP/1.1 connection requests take turns, so a request claims
-    /// exactly its own bytes. On an HTTP/2 connection shared by requests in flight together, a
-    /// request ending claims everything not yet claimed — its own frames and parts of its
-    /// neighbours', which they then do not claim: per request approximate (as in k6), in total
-    /// exact, every byte counted once. `fetch_max` keeps the claim monotonic when two requests
-    /// end together.
-    pub(crate) fn claim(&self) -> (u64, u64) {
-        let claim = |total: &AtomicU64, claimed: &AtomicU64| {
-            let now = total.load(Ordering::Relaxed);
-            now.saturating_sub(claimed.fetch_max(now, Ordering::Relaxed))
-        };
-        (
-            claim(&self.written, &self.claimed_written),
-            claim(&self.read, &self.claimed_read),
-        )
-    }
-}
-
-/// A stream that adds what passes through it to a [`Wire`].
-struct Counted<T> {
-    io: T,
-    wire: Arc<Wire>,
-}
-
-impl<T: AsyncRead + Unpin> AsyncRead for Counted<T> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let before = buf.filled().len();
-        let polled = Pin::new(&mut this.io).poll_read(cx, buf);
-        let n = buf.filled().len().saturating_sub(before) as u64;
-        if n > 0 {
-            this.wire.read.fetch_add(n, Ordering::Relaxed);
-        }
-        polled
-    }
-}
-
-impl<T: AsyncWrite + Unpin> AsyncWrite for Counted<T> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let polled = Pin::new(&mut this.io).poll_write(cx, buf);
-        if let Poll::Ready(Ok(n)) = polled {
-            this.wire.written.fetch_add(n as u64, Ordering::Relaxed);
-        }
-        polled
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let polled = Pin::new(&mut this.io).poll_write_vectored(cx, bufs);
-        if let Poll::Ready(Ok(n)) = polled {
-            this.wire.written.fetch_add(n as u64, Ordering::Relaxed);
-        }
-        polled
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
     }
 }
 
@@ -355,30 +194,4 @@ where
         let _ = driver.await;
     });
     Ok(Sender::H2(send))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn url(s: &str) -> Url {
-        Url::parse(s).unwrap()
-    }
-
-    #[test]
-    fn an_origin_serves_urls_with_its_scheme_host_and_port_only() {
-        let v6 = Origin::of(&url("http://[::1]:8080/a")).unwrap();
-        assert_eq!(v6.host_header, "[::1]:8080");
-        assert!(v6.serves(&url("http://[::1]:8080/b?q=1")));
-        assert!(!v6.serves(&url("https://[::1]:8080/b")));
-        assert!(!v6.serves(&url("http://[::1]:8081/b")));
-        assert!(!v6.serves(&url("http://127.0.0.1:8080/b")));
-        let name = Origin::of(&url("https://Example.test/")).unwrap();
-        assert_eq!(
-            (name.host_header.to_str().unwrap(), name.port),
-            ("example.test", 443)
-        );
-        assert!(name.serves(&url("https://example.test:443/x")));
-        assert!(Origin::of(&url("ftp://example.test/")).is_err());
-    }
 }

@@ -21,15 +21,16 @@ use std::task::{Context, Poll, Waker};
 
 use bytes::{Buf, Bytes, BytesMut};
 use http::Method;
+use http::header::TRANSFER_ENCODING;
 use http::header::{CONNECTION, CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue};
-use http::header::{HOST, TRANSFER_ENCODING};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use super::conn::{Origin, Wire};
 use super::failure::{Failure, TransportError};
-use super::outgoing::Outgoing;
+use super::origin::Origin;
+use super::outgoing::{Outgoing, ends_chunked};
+use super::wire::Wire;
 
 /// What a read asks for when the buffer is full: most API responses fit in one.
 pub(crate) const READ_CHUNK: usize = 4096;
@@ -40,8 +41,6 @@ const MAX_HEAD: usize = 64 * 1024;
 const MAX_HEADERS: usize = 100;
 /// Up to this many, a head's field positions are kept on the stack.
 const FEW_HEADERS: usize = 24;
-/// A request body up to this size goes out in one write with the head.
-const INLINE_BODY: usize = 16 * 1024;
 /// The longest chunk-size or trailer line read.
 const MAX_LINE: usize = 4096;
 
@@ -159,7 +158,7 @@ impl H1 {
         max_body: usize,
     ) -> Result<Answer, Failure> {
         self.spent = true;
-        let (head, body) = encode(out, origin);
+        let (head, body) = out.h1_head(origin);
         self.write(&head).await?;
         if let Some(body) = body {
             self.write(&body).await?;
@@ -308,74 +307,6 @@ impl H1 {
             buf.advance(2);
         }
     }
-}
-
-/// The request's head (and its body, when too large to copy into the same write).
-fn encode(out: &Outgoing<'_>, origin: &Origin) -> (Vec<u8>, Option<Bytes>) {
-    let url = out.url;
-    let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
-    let target = if target.is_empty() { "/" } else { target };
-    let host = origin.host_header.as_bytes();
-    let fields: usize = out
-        .headers
-        .iter()
-        .map(|(k, v)| k.as_str().len() + v.len() + 4)
-        .sum();
-    let inline = out.body.len() <= INLINE_BODY;
-    let size = out.method.as_str().len() + target.len() + host.len() + fields + 64;
-    let mut head = Vec::with_capacity(size + if inline { out.body.len() } else { 0 });
-    head.extend_from_slice(out.method.as_str().as_bytes());
-    head.push(b' ');
-    head.extend_from_slice(target.as_bytes());
-    head.extend_from_slice(b" HTTP/1.1\r\nhost: ");
-    head.extend_from_slice(host);
-    head.extend_from_slice(b"\r\n");
-    let mut framed = false;
-    let mut chunked = false;
-    for (k, v) in out.headers {
-        if k == HOST {
-            continue;
-        }
-        if k == CONTENT_LENGTH {
-            framed = true;
-        }
-        if k == TRANSFER_ENCODING {
-            framed = true;
-            chunked = ends_chunked(v.as_bytes());
-        }
-        head.extend_from_slice(k.as_str().as_bytes());
-        head.extend_from_slice(b": ");
-        head.extend_from_slice(v.as_bytes());
-        head.extend_from_slice(b"\r\n");
-    }
-    if !framed && !out.body.is_empty() {
-        head.extend_from_slice(b"content-length: ");
-        head.extend_from_slice(itoa::Buffer::new().format(out.body.len()).as_bytes());
-        head.extend_from_slice(b"\r\n");
-    }
-    head.extend_from_slice(b"\r\n");
-    if chunked {
-        // The caller asked for chunked framing: the body goes as one chunk and the last one.
-        if !out.body.is_empty() {
-            head.extend_from_slice(format!("{:x}\r\n", out.body.len()).as_bytes());
-            head.extend_from_slice(&out.body);
-            head.extend_from_slice(b"\r\n");
-        }
-        head.extend_from_slice(b"0\r\n\r\n");
-        return (head, None);
-    }
-    if inline {
-        head.extend_from_slice(&out.body);
-        return (head, None);
-    }
-    (head, Some(out.body.clone()))
-}
-
-fn ends_chunked(value: &[u8]) -> bool {
-    value
-        .rsplit(|&b| b == b',')
-        .next()
-        .is_some_and(|last| last.trim_ascii().eq_ignore_ascii_case(b"chunked"))
 }
 
 /// The final response head at the start of `buf`, taken off it; `None` while incomplete.

@@ -140,7 +140,11 @@ impl<'a> RequestBuilder<'a> {
     /// and never fails: a transport error is a `Response` whose [`Outcome`](super::Outcome) is
     /// `Failed`. Redirects are followed
     /// (up to `Test::max_redirects`); every hop is recorded as a request with this `name`.
-    pub async fn send(self) -> Response {
+    ///
+    /// Not an `async fn`: the future holds the request's parts once, not also the builder
+    /// they were taken from (an async fn's arguments keep their own room in its state), so a
+    /// VU waiting on its request is smaller.
+    pub fn send(self) -> impl Future<Output = Response> + Send + 'a {
         let RequestBuilder {
             vu,
             mut method,
@@ -161,37 +165,39 @@ impl<'a> RequestBuilder<'a> {
         };
         let mut body = body.map(Bytes::from);
         let mut redirects_left = vu.shared.settings.max_redirects;
-        loop {
-            let hop = Attempt {
-                method: &method,
-                url: &url,
-                headers: &headers,
-                body: &body,
-                timeout,
-                name: &name,
-                expected: &expected,
-            };
-            let response = hop.send(vu).await;
-            let Ok(from) = &url else {
-                return response;
-            };
-            let next = response
-                .status()
-                .and_then(|s| redirect::next(s, &method, from, response.header("location")));
-            match next {
-                Some(next) if redirects_left > 0 => {
-                    redirects_left -= 1;
-                    if !next.keep_body {
-                        body = None;
-                        headers.retain(|(k, _)| !is_body_header(k));
+        async move {
+            loop {
+                let hop = Attempt {
+                    method: &method,
+                    url: &url,
+                    headers: &headers,
+                    body: &body,
+                    timeout,
+                    name: &name,
+                    expected: &expected,
+                };
+                let response = hop.send(vu).await;
+                let Ok(from) = &url else {
+                    return response;
+                };
+                let next = response
+                    .status()
+                    .and_then(|s| redirect::next(s, &method, from, response.header("location")));
+                match next {
+                    Some(next) if redirects_left > 0 => {
+                        redirects_left -= 1;
+                        if !next.keep_body {
+                            body = None;
+                            headers.retain(|(k, _)| !is_body_header(k));
+                        }
+                        if !next.same_origin {
+                            headers.retain(|(k, _)| k != AUTHORIZATION && k != COOKIE);
+                        }
+                        method = next.method;
+                        url = Ok(next.url);
                     }
-                    if !next.same_origin {
-                        headers.retain(|(k, _)| k != AUTHORIZATION && k != COOKIE);
-                    }
-                    method = next.method;
-                    url = Ok(next.url);
+                    _ => return response,
                 }
-                _ => return response,
             }
         }
     }

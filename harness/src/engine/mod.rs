@@ -19,6 +19,7 @@ mod failure;
 mod h1;
 mod http;
 mod live;
+mod origin;
 mod outgoing;
 mod recorder;
 mod redirect;
@@ -27,6 +28,7 @@ mod response;
 mod scenario_run;
 mod shared;
 mod vu;
+mod wire;
 
 pub use client::ConnectionModel;
 pub use conn::HttpVersion;

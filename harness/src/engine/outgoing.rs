@@ -5,11 +5,15 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::Method;
-use http::header::{HOST, HeaderName, HeaderValue};
+use http::header::{CONTENT_LENGTH, HOST, HeaderName, HeaderValue, TRANSFER_ENCODING};
 use http_body_util::Full;
 use url::Url;
 
-use super::conn::{Origin, Wire};
+/// A request body up to this size goes out in one write with the head.
+const INLINE_BODY: usize = 16 * 1024;
+
+use super::origin::Origin;
+use super::wire::Wire;
 use crate::metrics::HttpProto;
 
 /// A request ready to go: built for each attempt, with the `host` header of the connection's
@@ -45,6 +49,71 @@ impl Outgoing<'_> {
             }
         }
         request
+    }
+
+    /// The request's HTTP/1.1 head for a connection to `origin`, which it names in `host`
+    /// (the caller's own `host` is left out), and its body: in the same buffer up to
+    /// [`INLINE_BODY`] bytes, else apart. A body gets a `content-length` unless the caller
+    /// framed it; a caller's `transfer-encoding: chunked` is honoured with one chunk.
+    pub(crate) fn h1_head(&self, origin: &Origin) -> (Vec<u8>, Option<Bytes>) {
+        let out = self;
+        let url = out.url;
+        let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
+        let target = if target.is_empty() { "/" } else { target };
+        let host = origin.host_header.as_bytes();
+        let fields: usize = out
+            .headers
+            .iter()
+            .map(|(k, v)| k.as_str().len() + v.len() + 4)
+            .sum();
+        let inline = out.body.len() <= INLINE_BODY;
+        let size = out.method.as_str().len() + target.len() + host.len() + fields + 64;
+        let mut head = Vec::with_capacity(size + if inline { out.body.len() } else { 0 });
+        head.extend_from_slice(out.method.as_str().as_bytes());
+        head.push(b' ');
+        head.extend_from_slice(target.as_bytes());
+        head.extend_from_slice(b" HTTP/1.1\r\nhost: ");
+        head.extend_from_slice(host);
+        head.extend_from_slice(b"\r\n");
+        let mut framed = false;
+        let mut chunked = false;
+        for (k, v) in out.headers {
+            if k == HOST {
+                continue;
+            }
+            if k == CONTENT_LENGTH {
+                framed = true;
+            }
+            if k == TRANSFER_ENCODING {
+                framed = true;
+                chunked = ends_chunked(v.as_bytes());
+            }
+            head.extend_from_slice(k.as_str().as_bytes());
+            head.extend_from_slice(b": ");
+            head.extend_from_slice(v.as_bytes());
+            head.extend_from_slice(b"\r\n");
+        }
+        if !framed && !out.body.is_empty() {
+            head.extend_from_slice(b"content-length: ");
+            head.extend_from_slice(itoa::Buffer::new().format(out.body.len()).as_bytes());
+            head.extend_from_slice(b"\r\n");
+        }
+        head.extend_from_slice(b"\r\n");
+        if chunked {
+            // The caller asked for chunked framing: the body goes as one chunk and the last one.
+            if !out.body.is_empty() {
+                head.extend_from_slice(format!("{:x}\r\n", out.body.len()).as_bytes());
+                head.extend_from_slice(&out.body);
+                head.extend_from_slice(b"\r\n");
+            }
+            head.extend_from_slice(b"0\r\n\r\n");
+            return (head, None);
+        }
+        if inline {
+            head.extend_from_slice(&out.body);
+            return (head, None);
+        }
+        (head, Some(out.body.clone()))
     }
 
     /// Whether sending it twice means what sending it once does, so it may go again after its
@@ -105,4 +174,12 @@ impl Tally {
         self.settle();
         (self.sent, self.received)
     }
+}
+
+/// Whether a `transfer-encoding` value's last coding is `chunked`.
+pub(crate) fn ends_chunked(value: &[u8]) -> bool {
+    value
+        .rsplit(|&b| b == b',')
+        .next()
+        .is_some_and(|last| last.trim_ascii().eq_ignore_ascii_case(b"chunked"))
 }
