@@ -75,6 +75,7 @@ impl Attempt<'_> {
             http_tags,
             rec,
             last_target,
+            alarm,
             ..
         } = vu;
         let (shared, tags): (&RunShared, &Tags) = (shared, tags);
@@ -105,9 +106,9 @@ impl Attempt<'_> {
                             out,
                             &mut tally,
                         ));
-                        match tokio::time::timeout(limit, exchange).await {
-                            Ok(outcome) => outcome,
-                            Err(_) => Err(Failure::new(
+                        match alarm.within(limit, exchange).await {
+                            Some(outcome) => outcome,
+                            None => Err(Failure::new(
                                 TransportError::Timeout,
                                 format!("no complete response within {limit:?}"),
                             )),

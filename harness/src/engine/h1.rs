@@ -166,14 +166,14 @@ impl H1 {
         self.io.flush().await.map_err(|e| io_failure(&e))?;
         let mut buf = BytesMut::with_capacity(READ_CHUNK);
         let head = loop {
-            if let Some(head) = parse_head(&mut buf, out.method == Method::HEAD)? {
-                break head;
-            }
             if buf.len() >= MAX_HEAD {
                 return Err(malformed("response head larger than 64 KiB"));
             }
             if self.read_more(&mut buf, READ_CHUNK).await? == 0 {
                 return Err(closed_early());
+            }
+            if let Some(head) = parse_head(&mut buf, out.method == Method::HEAD)? {
+                break head;
             }
         };
         let headers_at = Instant::now();

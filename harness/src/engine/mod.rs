@@ -11,6 +11,7 @@
 //! `response.rs` is what a request returns; `attempt.rs` sends one hop and records it; `http.rs` builds requests and follows redirects;
 //! `scenario_run.rs` is one scenario while it runs, what executors run on.
 
+mod alarm;
 mod attempt;
 mod client;
 mod conn;

@@ -10,6 +10,7 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use url::Url;
 
+use super::alarm::Alarm;
 use super::client::Connections;
 use super::request_tags::TagCache;
 use super::{Recorder, RunShared};
@@ -44,6 +45,8 @@ pub struct Vu {
     /// The last request's target (path and query), parsed: a VU repeating a URL parses it once.
     pub(crate) last_target: Option<http::Uri>,
     check_tags: Vec<(String, Tags)>,
+    /// The request timeout's timer, kept from request to request.
+    pub(crate) alarm: Alarm,
 }
 
 /// How many distinct check tag sets a VU keeps ready.
@@ -76,6 +79,7 @@ impl Vu {
             last_target: None,
             last_url: None,
             check_tags: Vec::new(),
+            alarm: Alarm::default(),
         }
     }
 
