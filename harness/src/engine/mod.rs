@@ -3,9 +3,10 @@
 //! buffers, flushed in batches to one collector. Nothing here prints or writes files.
 //!
 //! Files, from the bottom up (each uses only those above it): `failure.rs` and `expected.rs`
-//! (plain values); `conn.rs` opens HTTP/1.1 and HTTP/2 connections on hyper (TLS through
-//! rustls); `redirect.rs` decides redirects; `outgoing.rs` is a request as it goes out and what
-//! it crossed the wire with; `client.rs` gives a request a connection — the VU's own or one
+//! (plain values); `alarm.rs` is a VU's request timer; `origin.rs` is where a connection goes
+//! and `wire.rs` counts its bytes; `outgoing.rs` is a request as it goes out and what it crossed
+//! the wire with; `h1.rs` is an HTTP/1.1 connection driven by the VU's own task; `conn.rs`
+//! opens connections (TLS through rustls), HTTP/1.1 or hyper's HTTP/2; `redirect.rs` decides redirects; `client.rs` gives a request a connection — the VU's own or one
 //! from the bounded shared pool — and runs the exchange; `live.rs` and `recorder.rs` carry
 //! counters and samples out; `shared.rs` is what every VU of a run shares; `request_tags.rs` caches a request's tags; `vu.rs` the VU;
 //! `response.rs` is what a request returns; `attempt.rs` sends one hop and records it; `http.rs` builds requests and follows redirects;
