@@ -56,9 +56,15 @@ impl Drop for InFlight<'_> {
     }
 }
 
-impl Attempt<'_> {
+impl<'r> Attempt<'r> {
     /// Sends, records the metrics, returns the response.
-    pub(crate) async fn send(self, vu: &mut Vu) -> Response {
+    ///
+    /// Not an `async fn`: the future holds the parts it uses once, not also the `Attempt` and
+    /// the `Vu` they were taken from.
+    pub(crate) fn send<'v>(self, vu: &'v mut Vu) -> impl Future<Output = Response> + Send + 'v
+    where
+        'r: 'v,
+    {
         let Attempt {
             method,
             url,
@@ -79,92 +85,94 @@ impl Attempt<'_> {
             ..
         } = vu;
         let (shared, tags): (&RunShared, &Tags) = (shared, tags);
-        let clients = &shared.clients;
-        let begin = Instant::now();
-        let mut guard = InFlight {
-            shared,
-            tags,
-            name,
-            method,
-            begin,
-            done: false,
-        };
-        let mut tally = Tally::default();
-        let outcome = match url {
-            Err(msg) => Err(Failure::new(TransportError::Request, msg.clone())),
-            Ok(url) => {
-                let lease = conns.lease(url).await;
-                match outgoing(method, url, headers, body, last_target) {
-                    Err(msg) => Err(Failure::new(TransportError::Request, msg)),
-                    Ok(out) => {
-                        let limit = timeout.unwrap_or(clients.timeout);
-                        // Boxed: an idle VU's iteration future then does not carry the exchange.
-                        let exchange = Box::pin(conns.exchange(
-                            &clients.connector,
-                            clients.max_body,
-                            lease,
-                            out,
-                            &mut tally,
-                        ));
-                        match alarm.within(limit, exchange).await {
-                            Some(outcome) => outcome,
-                            None => Err(Failure::new(
-                                TransportError::Timeout,
-                                format!("no complete response within {limit:?}"),
-                            )),
+        async move {
+            let clients = &shared.clients;
+            let begin = Instant::now();
+            let mut guard = InFlight {
+                shared,
+                tags,
+                name,
+                method,
+                begin,
+                done: false,
+            };
+            let mut tally = Tally::default();
+            let outcome = match url {
+                Err(msg) => Err(Failure::new(TransportError::Request, msg.clone())),
+                Ok(url) => {
+                    let lease = conns.lease(url).await;
+                    match outgoing(method, url, headers, body, last_target) {
+                        Err(msg) => Err(Failure::new(TransportError::Request, msg)),
+                        Ok(out) => {
+                            let limit = timeout.unwrap_or(clients.timeout);
+                            // Boxed: an idle VU's iteration future then does not carry the exchange.
+                            let exchange = Box::pin(conns.exchange(
+                                &clients.connector,
+                                clients.max_body,
+                                lease,
+                                out,
+                                &mut tally,
+                            ));
+                            match alarm.within(limit, exchange).await {
+                                Some(outcome) => outcome,
+                                None => Err(Failure::new(
+                                    TransportError::Timeout,
+                                    format!("no complete response within {limit:?}"),
+                                )),
+                            }
                         }
                     }
                 }
-            }
-        };
-        guard.done = true;
-        let end = Instant::now();
-        let (sent, received) = tally.finish();
-        let traffic = HttpTraffic {
-            sent,
-            received,
-            resent: tally.resent,
-            proto: tally.proto,
-        };
-        let at = rec.now();
-        let (response, sample) = match outcome {
-            Ok(x) => {
-                let ok = expected.contains(x.status);
-                let duration = end - x.sent_at;
-                let timings = HttpTimings {
-                    duration_ms: ms(duration),
-                    waiting_ms: ms(x.headers_at - x.sent_at),
-                    blocked_ms: ms(x.blocked),
-                    connecting_ms: ms(x.connect.connecting),
-                    tls_handshaking_ms: ms(x.connect.tls_handshaking),
-                };
-                let tags = http_tags.get(shared, tags, name, method, Some(x.status), ok);
-                let sample = HttpSample::answered(tags, at, timings, traffic, ok);
-                let response = Response {
-                    outcome: Outcome::Status(x.status),
-                    headers: x.headers,
-                    body: x.body,
-                    duration,
-                    expected_response: ok,
-                };
-                (response, sample)
-            }
-            Err(failure) => {
-                let duration = end - begin;
-                let tags = http_tags.get(shared, tags, name, method, None, false);
-                let sample = HttpSample::failed(tags, at, ms(duration), traffic, failure.error);
-                let response = Response {
-                    outcome: Outcome::Failed(failure),
-                    headers: HeaderMap::new(),
-                    body: Bytes::new(),
-                    duration,
-                    expected_response: false,
-                };
-                (response, sample)
-            }
-        };
-        rec.http(sample);
-        response
+            };
+            guard.done = true;
+            let end = Instant::now();
+            let (sent, received) = tally.finish();
+            let traffic = HttpTraffic {
+                sent,
+                received,
+                resent: tally.resent,
+                proto: tally.proto,
+            };
+            let at = rec.now();
+            let (response, sample) = match outcome {
+                Ok(x) => {
+                    let ok = expected.contains(x.status);
+                    let duration = end - x.sent_at;
+                    let timings = HttpTimings {
+                        duration_ms: ms(duration),
+                        waiting_ms: ms(x.headers_at - x.sent_at),
+                        blocked_ms: ms(x.blocked),
+                        connecting_ms: ms(x.connect.connecting),
+                        tls_handshaking_ms: ms(x.connect.tls_handshaking),
+                    };
+                    let tags = http_tags.get(shared, tags, name, method, Some(x.status), ok);
+                    let sample = HttpSample::answered(tags, at, timings, traffic, ok);
+                    let response = Response {
+                        outcome: Outcome::Status(x.status),
+                        headers: x.headers,
+                        body: x.body,
+                        duration,
+                        expected_response: ok,
+                    };
+                    (response, sample)
+                }
+                Err(failure) => {
+                    let duration = end - begin;
+                    let tags = http_tags.get(shared, tags, name, method, None, false);
+                    let sample = HttpSample::failed(tags, at, ms(duration), traffic, failure.error);
+                    let response = Response {
+                        outcome: Outcome::Failed(failure),
+                        headers: HeaderMap::new(),
+                        body: Bytes::new(),
+                        duration,
+                        expected_response: false,
+                    };
+                    (response, sample)
+                }
+            };
+            rec.http(sample);
+            response
+        }
     }
 }
 

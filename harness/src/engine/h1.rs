@@ -164,6 +164,11 @@ impl H1 {
             self.write(&body).await?;
         }
         self.io.flush().await.map_err(|e| io_failure(&e))?;
+        // A VU waiting for its answer holds no buffer: thousands of VUs sent at once need
+        // memory for the responses being read, not for every one awaited.
+        if let Stream::Tcp(tcp) = &self.io {
+            tcp.readable().await.map_err(|e| io_failure(&e))?;
+        }
         let mut buf = BytesMut::with_capacity(READ_CHUNK);
         let head = loop {
             if buf.len() >= MAX_HEAD {
