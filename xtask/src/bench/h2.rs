@@ -67,7 +67,8 @@ pub(super) fn h2(ctx: &Ctx<'_>, md: &mut String) -> Result<()> {
                 &file,
                 format!(
                     "import http from 'k6/http';\nimport {{ sleep }} from 'k6';\n\
-                     export const options = {{ insecureSkipTLSVerify: true }};\n\
+                     export const options = {{ insecureSkipTLSVerify: true, \
+                     summaryTrendStats: ['med', 'p(99)'] }};\n\
                      export default function () {{ http.get(__ENV.URL); {think} }}\n"
                 ),
             )?;
@@ -86,9 +87,9 @@ pub(super) fn h2(ctx: &Ctx<'_>, md: &mut String) -> Result<()> {
         let (small, large) = (peak(100)?, peak(1_000)?);
         writeln!(
             md,
-            "| k6 | HTTP/2 (k6's default) | {rps:.0} | {:.3} | {:.3} | – | {:.1} | {:.1} | {:.1} |",
-            d["med"].as_f64().unwrap_or(0.0),
-            d["p(99)"].as_f64().unwrap_or(0.0),
+            "| k6 | HTTP/2 (k6's default) | {rps:.0} | {} | {} | – | {:.1} | {:.1} | {:.1} |",
+            ms(&d["med"]),
+            ms(&d["p(99)"]),
             small / 100.0,
             large / 1_000.0,
             (large - small) / 900.0,
@@ -99,4 +100,9 @@ pub(super) fn h2(ctx: &Ctx<'_>, md: &mut String) -> Result<()> {
     drop(server);
     writeln!(md)?;
     Ok(())
+}
+
+/// A k6 summary's trend figure in milliseconds, or a dash when the summary lacks it.
+fn ms(v: &serde_json::Value) -> String {
+    v.as_f64().map_or_else(|| "–".into(), |x| format!("{x:.3}"))
 }
