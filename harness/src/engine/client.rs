@@ -361,12 +361,7 @@ async fn h2_exchange(
     };
     let headers_at = Instant::now();
     let (parts, body) = response.into_parts();
-    let too_large = || {
-        Failure::new(
-            TransportError::BodyTooLarge,
-            format!("response body larger than the limit of {max_body} bytes"),
-        )
-    };
+    let too_large = || Failure::body_too_large(max_body);
     let announced = parts
         .headers
         .get(CONTENT_LENGTH)

@@ -18,6 +18,14 @@ impl Failure {
             message: message.into(),
         }
     }
+
+    /// A response body over the run's limit (`Test::max_body_bytes`).
+    pub(crate) fn body_too_large(max_body: usize) -> Failure {
+        Failure::new(
+            TransportError::BodyTooLarge,
+            format!("response body larger than the limit of {max_body} bytes"),
+        )
+    }
 }
 
 impl std::fmt::Display for Failure {

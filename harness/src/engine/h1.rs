@@ -182,12 +182,7 @@ impl H1 {
             }
         };
         let headers_at = Instant::now();
-        let too_large = || {
-            Failure::new(
-                TransportError::BodyTooLarge,
-                format!("response body larger than the limit of {max_body} bytes"),
-            )
-        };
+        let too_large = || Failure::body_too_large(max_body);
         let body = match head.framing {
             Framing::Empty => Bytes::new(),
             Framing::Length(n) if n > max_body as u64 => return Err(too_large()),
@@ -294,16 +289,13 @@ impl H1 {
                 return Ok(body.freeze());
             }
             if size > max_body.saturating_sub(body.len()) {
-                return Err(Failure::new(
-                    TransportError::BodyTooLarge,
-                    format!("response body larger than the limit of {max_body} bytes"),
-                ));
+                return Err(Failure::body_too_large(max_body));
             }
             self.fill(buf, size + 2).await?;
             if &buf[size..size + 2] != b"\r\n" {
                 return Err(malformed("chunked body: chunk not followed by CRLF"));
             }
-            if body.is_empty() && buf.len() == size + 2 {
+            if body.is_empty() {
                 body = buf.split_to(size);
             } else {
                 body.extend_from_slice(&buf[..size]);
