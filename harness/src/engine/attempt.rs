@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::Method;
-use http::header::{HeaderMap, HeaderName, HeaderValue};
+use http::header::{HeaderName, HeaderValue};
 use tokio::time::Instant;
 use url::Url;
 
 use super::client::{Outgoing, Tally};
+use super::headers::Headers;
 use super::request_tags::request_tags;
 use super::{Expected, Failure, Msg, Outcome, Response, RunShared, TransportError, Vu};
 use crate::metrics::{Entry, HttpSample, HttpTimings, HttpTraffic, Tags, ms};
@@ -162,7 +163,7 @@ impl<'r> Attempt<'r> {
                     let sample = HttpSample::failed(tags, at, ms(duration), traffic, failure.error);
                     let response = Response {
                         outcome: Outcome::Failed(failure),
-                        headers: HeaderMap::new(),
+                        headers: Headers::default(),
                         body: Bytes::new(),
                         duration,
                         expected_response: false,

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{CONTENT_LENGTH, HeaderMap};
+use http::header::CONTENT_LENGTH;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::client::conn::http2;
 use rustls::pki_types::CertificateDer;
@@ -23,6 +23,7 @@ pub(crate) use super::outgoing::{Outgoing, Tally};
 use super::conn::{Conn, ConnectTiming, Connector, HttpVersion, Sender};
 use super::failure::{Failure, TransportError};
 use super::h1::Answer;
+use super::headers::Headers;
 use super::origin::Origin;
 
 /// How VUs get their connections.
@@ -169,7 +170,7 @@ pub(crate) enum Connections {
 /// A response with its timings.
 pub(crate) struct Exchange {
     pub status: u16,
-    pub headers: HeaderMap,
+    pub headers: Headers,
     pub body: Bytes,
     /// Waiting for a connection: the shared pool's permit and, for a request sent again, the
     /// time lost on the connection that died under it.
@@ -383,7 +384,7 @@ async fn h2_exchange(
         .map_err(|f| (f, false))?;
     Ok(Answer {
         status: parts.status.as_u16(),
-        headers: parts.headers,
+        headers: Headers::from_map(parts.headers),
         body: body.to_bytes(),
         headers_at,
     })

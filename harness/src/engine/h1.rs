@@ -21,13 +21,12 @@ use std::task::{Context, Poll, Waker};
 
 use bytes::{Buf, Bytes, BytesMut};
 use http::Method;
-use http::header::TRANSFER_ENCODING;
-use http::header::{CONNECTION, CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 use super::failure::{Failure, TransportError};
+use super::headers::{Headers, MAX_HEADERS};
 use super::origin::Origin;
 use super::outgoing::{Outgoing, ends_chunked};
 use super::wire::Wire;
@@ -37,10 +36,6 @@ pub(crate) const READ_CHUNK: usize = 4096;
 /// The largest response head read (status line and headers), as hyper's default buffer limit
 /// allows far more than any API sends; past it the response fails as `body`.
 const MAX_HEAD: usize = 64 * 1024;
-/// The most header fields a response head may have (hyper's default).
-const MAX_HEADERS: usize = 100;
-/// Up to this many, a head's field positions are kept on the stack.
-const FEW_HEADERS: usize = 24;
 /// The longest chunk-size or trailer line read.
 const MAX_LINE: usize = 4096;
 
@@ -101,7 +96,7 @@ pub(crate) struct H1 {
 /// A whole response.
 pub(crate) struct Answer {
     pub status: u16,
-    pub headers: HeaderMap,
+    pub headers: Headers,
     pub body: Bytes,
     pub headers_at: Instant,
 }
@@ -118,7 +113,7 @@ enum Framing {
 /// A parsed final response head.
 struct Head {
     status: u16,
-    headers: HeaderMap,
+    headers: Headers,
     framing: Framing,
     keep_alive: bool,
 }
@@ -334,36 +329,13 @@ fn parse_head(buf: &mut BytesMut, head_request: bool) -> Result<Option<Head>, Fa
             continue;
         }
         let http10 = response.version == Some(0);
-        // Where each name and value lies in the head, to slice them out of it once it is
-        // taken off the buffer; on the stack for the usual few headers.
-        let base = buf.as_ptr() as usize;
-        let count = response.headers.len();
-        let mut few = [(0usize, 0usize, 0usize, 0usize); FEW_HEADERS];
-        let mut many = Vec::new();
-        let spans = if count <= FEW_HEADERS {
-            &mut few[..count]
-        } else {
-            many.resize(count, (0, 0, 0, 0));
-            &mut many[..]
-        };
-        for (span, h) in spans.iter_mut().zip(response.headers.iter()) {
-            let name = h.name.as_ptr() as usize - base;
-            let value = h.value.as_ptr() as usize - base;
-            *span = (name, name + h.name.len(), value, value + h.value.len());
-        }
-        let bytes = buf.split_to(len).freeze();
-        let mut headers = HeaderMap::with_capacity(count);
         let mut length: Option<u64> = None;
         let mut chunked = None;
         let mut close = http10;
-        for &(n0, n1, v0, v1) in spans.iter() {
-            let name = HeaderName::from_bytes(&bytes[n0..n1])
-                .map_err(|_| malformed("invalid header name in the response"))?;
-            let value = HeaderValue::from_maybe_shared(bytes.slice(v0..v1))
-                .map_err(|_| malformed("invalid header value in the response"))?;
-            if name == CONTENT_LENGTH {
-                let n = value
-                    .to_str()
+        for h in response.headers.iter() {
+            let (name, value) = (h.name.as_bytes(), h.value);
+            if name.eq_ignore_ascii_case(b"content-length") {
+                let n = std::str::from_utf8(value)
                     .ok()
                     .and_then(|s| s.trim().parse::<u64>().ok())
                     .ok_or_else(|| malformed("invalid content-length in the response"))?;
@@ -371,10 +343,10 @@ fn parse_head(buf: &mut BytesMut, head_request: bool) -> Result<Option<Head>, Fa
                     return Err(malformed("conflicting content-length in the response"));
                 }
                 length = Some(n);
-            } else if name == TRANSFER_ENCODING {
-                chunked = Some(ends_chunked(value.as_bytes()));
-            } else if name == CONNECTION {
-                for token in value.as_bytes().split(|&b| b == b',') {
+            } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+                chunked = Some(ends_chunked(value));
+            } else if name.eq_ignore_ascii_case(b"connection") {
+                for token in value.split(|&b| b == b',') {
                     let token = token.trim_ascii();
                     if token.eq_ignore_ascii_case(b"close") {
                         close = true;
@@ -383,8 +355,9 @@ fn parse_head(buf: &mut BytesMut, head_request: bool) -> Result<Option<Head>, Fa
                     }
                 }
             }
-            headers.append(name, value);
         }
+        // The head stays as it came; a map of its fields is made only if asked for.
+        let headers = Headers::from_head(buf.split_to(len).freeze());
         let framing = if head_request || status == 204 || status == 304 {
             Framing::Empty
         } else {

@@ -182,7 +182,7 @@ impl<'a> RequestBuilder<'a> {
                 };
                 let next = response
                     .status()
-                    .and_then(|s| redirect::next(s, &method, from, response.header("location")));
+                    .and_then(|s| redirect::next(s, &method, from, || response.header("location")));
                 match next {
                     Some(next) if redirects_left > 0 => {
                         redirects_left -= 1;

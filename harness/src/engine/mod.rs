@@ -5,7 +5,7 @@
 //! Files, from the bottom up (each uses only those above it): `failure.rs` and `expected.rs`
 //! (plain values); `alarm.rs` is a VU's request timer; `origin.rs` is where a connection goes
 //! and `wire.rs` counts its bytes; `outgoing.rs` is a request as it goes out and what it crossed
-//! the wire with; `h1.rs` is an HTTP/1.1 connection driven by the VU's own task; `conn.rs`
+//! the wire with; `headers.rs` is a response's header fields, made a map when asked; `h1.rs` is an HTTP/1.1 connection driven by the VU's own task; `conn.rs`
 //! opens connections (TLS through rustls), HTTP/1.1 or hyper's HTTP/2; `redirect.rs` decides redirects; `client.rs` gives a request a connection — the VU's own or one
 //! from the bounded shared pool — and runs the exchange; `live.rs` and `recorder.rs` carry
 //! counters and samples out; `shared.rs` is what every VU of a run shares; `request_tags.rs` caches a request's tags; `vu.rs` the VU;
@@ -19,6 +19,7 @@ mod conn;
 mod expected;
 mod failure;
 mod h1;
+mod headers;
 mod http;
 mod live;
 mod origin;

@@ -15,20 +15,20 @@ pub(crate) struct Hop {
     pub same_origin: bool,
 }
 
-/// The next hop after a response with `status` and a `Location` header, if it is a redirect
-/// to an http(s) URL.
-pub(crate) fn next(
+/// The next hop after a response with `status` and a `Location` header (asked for only when
+/// the status is a redirect), if it is a redirect to an http(s) URL.
+pub(crate) fn next<'a>(
     status: u16,
     method: &Method,
     from: &Url,
-    location: Option<&str>,
+    location: impl FnOnce() -> Option<&'a str>,
 ) -> Option<Hop> {
     let keep = match status {
         307 | 308 => true,
         301..=303 => false,
         _ => return None,
     };
-    let url = from.join(location?).ok()?;
+    let url = from.join(location()?).ok()?;
     if !matches!(url.scheme(), "http" | "https") {
         return None;
     }
@@ -71,7 +71,7 @@ mod tests {
     ) {
         let from = Url::parse("http://h/a/").unwrap();
         let method = Method::from_bytes(method.as_bytes()).unwrap();
-        let got = next(status, &method, &from, Some(location));
+        let got = next(status, &method, &from, || Some(location));
         let want = want.map(|(m, u, keep_body, same_origin)| Hop {
             method: Method::from_bytes(m.as_bytes()).unwrap(),
             url: Url::parse(u).unwrap(),
@@ -84,6 +84,6 @@ mod tests {
     #[test]
     fn a_redirect_without_location_is_a_final_response() {
         let from = Url::parse("http://h/").unwrap();
-        assert_eq!(next(302, &Method::GET, &from, None), None);
+        assert_eq!(next(302, &Method::GET, &from, || None), None);
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use http::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
+use super::headers::Headers;
 use super::{Failure, TransportError};
 
 /// How a request ended.
@@ -21,7 +22,8 @@ pub enum Outcome {
 #[derive(Debug, Clone)]
 pub struct Response {
     pub outcome: Outcome,
-    pub headers: HeaderMap,
+    /// Its header fields: see [`Response::headers`].
+    pub(crate) headers: Headers,
     /// The body, shared with the client's buffer (no copy).
     pub body: bytes::Bytes,
     pub duration: Duration,
@@ -62,8 +64,14 @@ impl Response {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
-    /// A header's value as text.
+    /// The header fields (none after a failure). An HTTP/1.1 head is kept as it came and
+    /// made into this map on the first call.
+    pub fn headers(&self) -> &HeaderMap {
+        self.headers.map()
+    }
+
+    /// A header's (first) value as text.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
+        self.headers().get(name).and_then(|v| v.to_str().ok())
     }
 }
