@@ -39,7 +39,8 @@ fn main() {
         );
         std::process::exit(2);
     }
-    let url = args[1].clone();
+    // Shared, so an iteration's copy is a reference count, not an allocation of the script's.
+    let url: Arc<str> = Arc::from(args[1].as_str());
     let vus: u64 = args[2].parse().expect("VUS is a number");
     // `nCOUNT` instead of seconds: exactly COUNT requests (for instruction counts per request).
     let fixed: Option<u64> = args[3]

@@ -2,6 +2,7 @@
 //! response, and leave the one record ([`HttpSample`]) the metrics need. A hop cut off by the
 //! run's stop still leaves its record, classed `interrupted`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -19,7 +20,7 @@ use crate::metrics::{Entry, HttpSample, HttpTimings, HttpTraffic, Tags, ms};
 /// One hop: what to send, its `name` tag and the statuses it expects.
 pub(crate) struct Attempt<'r> {
     pub method: &'r Method,
-    pub url: &'r Result<Url, String>,
+    pub url: &'r Result<Arc<Url>, String>,
     pub headers: &'r [(HeaderName, HeaderValue)],
     pub body: &'r Option<Bytes>,
     pub timeout: Option<Duration>,
@@ -134,7 +135,7 @@ impl<'r> Attempt<'r> {
                 resent: tally.resent,
                 proto: tally.proto,
             };
-            let at = rec.now();
+            let at = rec.since_start(end);
             let (response, sample) = match outcome {
                 Ok(x) => {
                     let ok = expected.contains(x.status);

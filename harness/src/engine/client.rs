@@ -195,27 +195,33 @@ impl Connections {
     /// connection to its origin. Done before the request is built, so thousands of VUs waiting
     /// for the pool hold nothing else. A shared HTTP/2 connection needs no permit.
     pub(crate) async fn lease(&mut self, url: &Url) -> Lease {
-        let from = Instant::now();
-        let (kept, permit) = match self {
+        let pool = match self {
+            // Its own connections: nothing to wait for.
             Connections::Own(conns) => {
                 let at = conns.iter().position(|c| c.origin.serves(url));
-                (at.map(|i| conns.swap_remove(i)), None)
+                return Lease {
+                    kept: at.map(|i| conns.swap_remove(i)),
+                    _permit: None,
+                    blocked: Duration::ZERO,
+                };
             }
-            Connections::Shared(pool) => match pool.multiplexed(url) {
-                Some(c) => (Some(c), None),
-                None => {
-                    let permit = pool.permits.clone().acquire_owned().await.ok();
-                    // An HTTP/2 connection may have opened while this request waited.
-                    match pool.multiplexed(url) {
-                        Some(c) => (Some(c), None),
-                        None => {
-                            let mut idle = pool.idle.lock().unwrap_or_else(|e| e.into_inner());
-                            let at = idle.iter().rposition(|c| c.origin.serves(url));
-                            (at.map(|i| idle.swap_remove(i)), permit)
-                        }
+            Connections::Shared(pool) => pool,
+        };
+        let from = Instant::now();
+        let (kept, permit) = match pool.multiplexed(url) {
+            Some(c) => (Some(c), None),
+            None => {
+                let permit = pool.permits.clone().acquire_owned().await.ok();
+                // An HTTP/2 connection may have opened while this request waited.
+                match pool.multiplexed(url) {
+                    Some(c) => (Some(c), None),
+                    None => {
+                        let mut idle = pool.idle.lock().unwrap_or_else(|e| e.into_inner());
+                        let at = idle.iter().rposition(|c| c.origin.serves(url));
+                        (at.map(|i| idle.swap_remove(i)), permit)
                     }
                 }
-            },
+            }
         };
         Lease {
             kept,
@@ -244,7 +250,9 @@ impl Connections {
         let mut connect = ConnectTiming::default();
         let mut blocked = lease.blocked;
         loop {
-            let acquiring = Instant::now();
+            // When a new connection began to be opened: its time counts as waiting if the
+            // request then goes again.
+            let mut opening = None;
             let mut kept = lease.kept.take();
             if kept.as_mut().is_some_and(|c| c.send.is_closed()) {
                 kept = None;
@@ -252,6 +260,7 @@ impl Connections {
             let (mut conn, fresh) = match kept {
                 Some(c) => (c, false),
                 None => {
+                    opening = Some(Instant::now());
                     let origin =
                         Origin::of(url).map_err(|m| Failure::new(TransportError::Request, m))?;
                     // Boxed: the connect future (TCP and TLS) is large, and a request on a kept
@@ -301,7 +310,7 @@ impl Connections {
                     }
                     // The dead connection's time counts as waiting for a connection.
                     tally.resent += 1;
-                    blocked += acquiring.elapsed();
+                    blocked += opening.unwrap_or(sent_at).elapsed();
                 }
             }
         }

@@ -12,6 +12,7 @@
 //! Byte counts are computed from the request and response as built and parsed, not from the wire.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -54,7 +55,7 @@ impl Vu {
 pub struct RequestBuilder<'a> {
     vu: &'a mut Vu,
     method: Method,
-    url: Result<Url, String>,
+    url: Result<Arc<Url>, String>,
     name: Option<Cow<'static, str>>,
     headers: Vec<(HeaderName, HeaderValue)>,
     body: Option<Vec<u8>>,
@@ -120,7 +121,7 @@ impl<'a> RequestBuilder<'a> {
     /// Query parameters, appended to the URL (form-encoded).
     pub fn query(mut self, pairs: &[(&str, &str)]) -> Self {
         if let Ok(u) = &mut self.url {
-            u.query_pairs_mut().extend_pairs(pairs);
+            Arc::make_mut(u).query_pairs_mut().extend_pairs(pairs);
         }
         self
     }
@@ -194,7 +195,7 @@ impl<'a> RequestBuilder<'a> {
                             headers.retain(|(k, _)| k != AUTHORIZATION && k != COOKIE);
                         }
                         method = next.method;
-                        url = Ok(next.url);
+                        url = Ok(Arc::new(next.url));
                     }
                     _ => return response,
                 }

@@ -26,7 +26,7 @@ pub struct Recorder {
     tx: UnboundedSender<Msg>,
     start: Instant,
     last_flush: Instant,
-    /// The last batch's length: the buffer is given that room again at its next first push,
+    /// The last batch's length: the buffer is given about that room again at its next first push,
     /// not grown from nothing, and an idle VU holds no buffer at all.
     last_len: usize,
 }
@@ -47,9 +47,25 @@ impl Recorder {
         self.start.elapsed()
     }
 
+    /// The time since the test started at `instant` (a clock already read, not read again).
+    pub(crate) fn since_start(&self, instant: Instant) -> Duration {
+        instant.saturating_duration_since(self.start)
+    }
+
     /// Records one observation of a metric now.
     pub fn add<M: Metric>(&mut self, metric: &M, value: impl Observation<M>, tags: &Tags) {
         let at = self.now();
+        self.add_at(metric, value, tags, at);
+    }
+
+    /// Records one observation of a metric made `at` this time since the test started.
+    pub(crate) fn add_at<M: Metric>(
+        &mut self,
+        metric: &M,
+        value: impl Observation<M>,
+        tags: &Tags,
+        at: Duration,
+    ) {
         self.push(Entry::Point(Sample::of(metric, value, tags.clone(), at)));
     }
 
@@ -63,7 +79,10 @@ impl Recorder {
 
     fn push(&mut self, entry: Entry) {
         if self.buf.capacity() == 0 {
-            self.buf.reserve(self.last_len.clamp(4, BATCH));
+            // A quarter more than last time: a VU's batches vary, and growing a full buffer
+            // copies it.
+            self.buf
+                .reserve((self.last_len + self.last_len / 4).clamp(4, BATCH));
         }
         self.buf.push(entry);
     }

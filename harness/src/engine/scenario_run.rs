@@ -92,16 +92,21 @@ impl ScenarioRun {
             vu.rec.flush();
             return;
         };
-        vu.rec.add(&builtins::ITERATIONS, 1.0, &tags);
+        let at = vu.rec.since_start(end);
+        vu.rec.add_at(&builtins::ITERATIONS, 1.0, &tags, at);
         vu.rec
-            .add(&builtins::ITERATION_DURATION, end - started, &tags);
+            .add_at(&builtins::ITERATION_DURATION, end - started, &tags, at);
         if let Some(t) = intended {
             let corrected = end.saturating_duration_since(t);
-            vu.rec
-                .add(&builtins::ITERATION_DURATION_CORRECTED, corrected, &tags);
+            vu.rec.add_at(
+                &builtins::ITERATION_DURATION_CORRECTED,
+                corrected,
+                &tags,
+                at,
+            );
         }
         if let Err(e) = result {
-            vu.rec.add(&builtins::ITERATION_ERRORS, 1.0, &tags);
+            vu.rec.add_at(&builtins::ITERATION_ERRORS, 1.0, &tags, at);
             self.shared.log_error(format!("{}: {e}", self.name));
         }
         vu.rec.flush_if_due();

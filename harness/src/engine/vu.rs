@@ -41,7 +41,8 @@ pub struct Vu {
     state: Vec<(TypeId, Box<dyn Any + Send>)>,
     rng: SmallRng,
     pub(crate) http_tags: TagCache,
-    last_url: Option<(String, Url)>,
+    /// The last URL asked for, and what it resolved to.
+    last_url: Option<(String, Arc<Url>)>,
     /// The last request's target (path and query), parsed: a VU repeating a URL parses it once.
     pub(crate) last_target: Option<http::Uri>,
     check_tags: Vec<(String, Tags)>,
@@ -227,18 +228,29 @@ impl Vu {
         self.shared.settings.time_scale
     }
 
-    /// A request URL: relative paths reuse the run's parsed base URL (no host parsing per
-    /// request); an absolute URL is parsed once and kept while the VU keeps using it.
-    pub(crate) fn resolve(&mut self, url: &str) -> Result<Url, String> {
-        if url.starts_with("http://") || url.starts_with("https://") {
-            if let Some((last, parsed)) = &self.last_url
-                && last == url
-            {
-                return Ok(parsed.clone());
+    /// A request URL, shared: a VU that asks for the URL it asked for last parses nothing and
+    /// copies nothing. Relative paths are joined to the run's parsed base URL.
+    pub(crate) fn resolve(&mut self, url: &str) -> Result<Arc<Url>, String> {
+        if let Some((last, parsed)) = &self.last_url
+            && last == url
+        {
+            return Ok(parsed.clone());
+        }
+        let parsed = Arc::new(self.parse_url(url)?);
+        match &mut self.last_url {
+            Some((last, kept)) => {
+                last.clear();
+                last.push_str(url);
+                *kept = parsed.clone();
             }
-            let parsed = Url::parse(url).map_err(|e| format!("invalid URL {url:?}: {e}"))?;
-            self.last_url = Some((url.to_string(), parsed.clone()));
-            return Ok(parsed);
+            None => self.last_url = Some((url.to_string(), parsed.clone())),
+        }
+        Ok(parsed)
+    }
+
+    fn parse_url(&self, url: &str) -> Result<Url, String> {
+        if url.starts_with("http://") || url.starts_with("https://") {
+            return Url::parse(url).map_err(|e| format!("invalid URL {url:?}: {e}"));
         }
         let Some(base) = &self.shared.settings.base else {
             return Err(format!("relative URL {url:?} but the test has no base URL"));

@@ -141,8 +141,8 @@ pub struct Store {
     /// run has a few dozen metric names, so a scan of pointers beats a lookup by text. (A name
     /// whose literal lives at two addresses gets two entries, with the same slot.)
     seen: Vec<(usize, usize, usize)>,
-    /// Where `http_reqs_by_proto` is, and its tags for each [`HttpProto`], made once.
-    protos: Option<(usize, [Tags; HttpProto::ALL.len()])>,
+    /// Where `http_reqs_by_proto` is, and its tags and row for each [`HttpProto`], made once.
+    protos: Option<(usize, [(Tags, Row); HttpProto::ALL.len()])>,
 }
 
 impl Store {
@@ -177,8 +177,12 @@ impl Store {
                 // Present (at 0) in every run that sent a request, so a report shows the race
                 // did not happen rather than saying nothing.
                 self.declare_metric(&builtins::HTTP_REQ_RESENT);
-                let protos = HttpProto::ALL.map(|p| Tags::from_pairs([("proto", p.as_str())]));
                 let slot = self.slot(builtins::HTTP_REQS_BY_PROTO.name(), MetricKind::Counter);
+                let protos = HttpProto::ALL.map(|p| {
+                    let tags = Tags::from_pairs([("proto", p.as_str())]);
+                    let row = self.row(slot, MetricKind::Counter, &tags);
+                    (tags, row)
+                });
                 self.protos = Some((slot, protos));
                 self.http = Some(slots);
                 slots
@@ -188,16 +192,7 @@ impl Store {
         let rows = match self.http_rows.get(&h.tags) {
             Some(rows) => *rows,
             None => {
-                let rows = slots.map(|(slot, kind)| {
-                    let series = &mut self.series[slot];
-                    if series.kind != kind {
-                        return Row::Rejected;
-                    }
-                    match series.place(&h.tags) {
-                        (i, false) => Row::At(i),
-                        (_, true) => Row::Unkept,
-                    }
-                });
+                let rows = slots.map(|(slot, kind)| self.row(slot, kind, &h.tags));
                 if self.http_rows.len() < MAX_TAG_SETS {
                     self.http_rows.insert(h.tags.clone(), rows);
                 }
@@ -205,26 +200,53 @@ impl Store {
             }
         };
         for (((slot, kind), value), row) in slots.into_iter().zip(values).zip(rows) {
-            let series = &mut self.series[slot];
-            match row {
-                Row::At(i) => {
-                    series.sinks[i].1.add(value);
-                    series.timeline.add(h.at.as_secs(), value.as_f64());
-                }
-                Row::Unkept | Row::Rejected => self.add_at(slot, kind, &h.tags, value, h.at),
-            }
+            self.add_in_row(slot, kind, row, &h.tags, value, h.at);
         }
         if h.traffic.resent > 0 {
             let resent = f64::from(h.traffic.resent);
             self.add_to(&builtins::HTTP_REQ_RESENT, resent, &h.tags, h.at);
         }
-        if let (Some(p), Some((slot, tags))) = (h.traffic.proto, &self.protos) {
-            let (slot, tags) = (*slot, tags[p as usize].clone());
-            self.add_at(slot, MetricKind::Counter, &tags, Value::Number(1.0), h.at);
+        if let (Some(p), Some((slot, protos))) = (h.traffic.proto, &self.protos) {
+            let (slot, (tags, row)) = (*slot, protos[p as usize].clone());
+            let one = Value::Number(1.0);
+            self.add_in_row(slot, MetricKind::Counter, row, &tags, one, h.at);
         }
         if let Some(e) = h.error() {
             let tags = h.tags.with([("error", e.as_str())]);
             self.add_to(&builtins::HTTP_TRANSPORT_ERRORS, 1.0, &tags, h.at);
+        }
+    }
+
+    /// Where `tags`' sink is in the series at `slot`, made if there is room.
+    fn row(&mut self, slot: usize, kind: MetricKind, tags: &Tags) -> Row {
+        let series = &mut self.series[slot];
+        if series.kind != kind {
+            return Row::Rejected;
+        }
+        match series.place(tags) {
+            (i, false) => Row::At(i),
+            (_, true) => Row::Unkept,
+        }
+    }
+
+    /// Aggregates a value whose row was found before: straight into its sink, or (past the
+    /// cap, or of another kind) the way any sample is, counted.
+    fn add_in_row(
+        &mut self,
+        slot: usize,
+        kind: MetricKind,
+        row: Row,
+        tags: &Tags,
+        value: Value,
+        at: Duration,
+    ) {
+        match row {
+            Row::At(i) => {
+                let series = &mut self.series[slot];
+                series.sinks[i].1.add(value);
+                series.timeline.add(at.as_secs(), value.as_f64());
+            }
+            Row::Unkept | Row::Rejected => self.add_at(slot, kind, tags, value, at),
         }
     }
 
