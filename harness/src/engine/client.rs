@@ -316,8 +316,8 @@ impl Connections {
         }
     }
 
-    fn give_back(&mut self, mut conn: Conn) {
-        if conn.send.is_closed() {
+    fn give_back(&mut self, conn: Conn) {
+        if conn.send.is_spent() {
             return;
         }
         let (conns, max) = match self {

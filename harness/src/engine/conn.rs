@@ -82,6 +82,15 @@ impl Sender {
         }
     }
 
+    /// Whether it is known to take no more requests, without looking at an HTTP/1.1 socket
+    /// (done before its next request instead, [`Sender::is_closed`]).
+    pub(crate) fn is_spent(&self) -> bool {
+        match self {
+            Sender::H1(c) => c.is_spent(),
+            Sender::H2(s) => s.is_closed(),
+        }
+    }
+
     /// Whether it can take no request (HTTP/1.1: looked at without waiting).
     pub(crate) fn is_closed(&mut self) -> bool {
         match self {

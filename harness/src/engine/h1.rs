@@ -127,6 +127,12 @@ impl H1 {
         }
     }
 
+    /// Whether the last exchange left it unable to take another request (without looking at
+    /// the socket).
+    pub(crate) fn is_spent(&self) -> bool {
+        self.spent
+    }
+
     /// Whether the connection can take no request: spent, or (looked at without waiting) the
     /// server closed it, failed it or sent bytes nobody asked for.
     pub(crate) fn is_closed(&mut self) -> bool {

@@ -16,6 +16,17 @@ const INITIAL_MAX: u64 = 60_000_000;
 /// Three significant digits, as in the issue and in wrk2.
 const SIGFIG: u8 = 3;
 
+/// `x.round() as u64` for a finite `x >= 0`, without a call into the maths library: the
+/// fraction `x - trunc(x)` is exact in floating point.
+fn round(x: f64) -> u64 {
+    let whole = x as u64;
+    if x - whole as f64 >= 0.5 {
+        whole.saturating_add(1)
+    } else {
+        whole
+    }
+}
+
 /// The aggregate of a trend: an HDR histogram plus exact sum, min and max.
 #[derive(Debug, Clone)]
 pub struct TrendSink {
@@ -57,7 +68,7 @@ impl TrendSink {
         };
         // `record` grows the histogram for a value beyond its range; `saturating_record` would
         // clamp it to the range instead (a 10-minute iteration would read as 60 s).
-        let scaled = (value * SCALE).round() as u64;
+        let scaled = round(value * SCALE);
         if self.hist.record(scaled).is_err() {
             self.out_of_range += 1;
             self.hist.saturating_record(scaled);
@@ -330,6 +341,32 @@ mod tests {
         let mut merged = TrendSink::new();
         merged.merge(&t);
         assert!((merged.percentile(90.0) - 600_000.0).abs() < 600.0);
+    }
+
+    #[test]
+    fn values_are_rounded_to_whole_microseconds_as_the_standard_rounding_does() {
+        let mut x = 0.0f64;
+        let mut values = vec![
+            0.5,
+            1.5,
+            2.499_999_999,
+            0.499_999_999_999_999_94,
+            1e15 + 0.5,
+        ];
+        values.extend([
+            2f64.powi(52) + 1.0,
+            2f64.powi(63),
+            2f64.powi(64),
+            1e30,
+            f64::MAX,
+        ]);
+        while x < 5_000.0 {
+            values.push(x);
+            x = x * 1.000_37 + 0.000_731;
+        }
+        for v in values {
+            assert_eq!(round(v), v.round() as u64, "{v}");
+        }
     }
 
     #[test]
