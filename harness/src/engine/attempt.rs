@@ -63,6 +63,7 @@ impl<'r> Attempt<'r> {
     ///
     /// Not an `async fn`: the future holds the parts it uses once, not also the `Attempt` and
     /// the `Vu` they were taken from.
+    #[inline]
     pub(crate) fn send<'v>(self, vu: &'v mut Vu) -> impl Future<Output = Response> + Send + 'v
     where
         'r: 'v,
@@ -86,43 +87,47 @@ impl<'r> Attempt<'r> {
             alarm,
             ..
         } = vu;
-        let (shared, tags): (&RunShared, &Tags) = (shared, tags);
+        // The future holds the guard and takes what the guard holds from it, not a copy of each.
+        let mut guard = InFlight {
+            shared,
+            tags,
+            name,
+            method,
+            begin: Instant::now(),
+            done: false,
+        };
         async move {
-            let clients = &shared.clients;
-            let begin = Instant::now();
-            let mut guard = InFlight {
-                shared,
-                tags,
-                name,
-                method,
-                begin,
-                done: false,
-            };
+            // Taken whole (a reference to it, not copies of its fields), so it is this future's
+            // and fires only if the future is dropped unfinished.
+            let guard = &mut guard;
+            let clients = &guard.shared.clients;
             let mut tally = Tally::default();
             let outcome = match url {
                 Err(msg) => Err(Failure::new(TransportError::Request, msg.clone())),
                 Ok(url) => {
                     let lease = conns.lease(url).await;
-                    match outgoing(method, url, headers, body, last_target) {
-                        Err(msg) => Err(Failure::new(TransportError::Request, msg)),
-                        Ok(out) => {
-                            let limit = timeout.unwrap_or(clients.timeout);
-                            // Boxed: an idle VU's iteration future then does not carry the exchange.
-                            let exchange = Box::pin(conns.exchange(
+                    // Boxed: an idle VU's iteration future then does not carry the exchange.
+                    // Built before the wait so the request's parts are not kept beside it.
+                    let exchange =
+                        outgoing(guard.method, url, headers, body, last_target).map(|out| {
+                            Box::pin(conns.exchange(
                                 &clients.connector,
                                 clients.max_body,
                                 lease,
                                 out,
                                 &mut tally,
-                            ));
-                            match alarm.within(limit, exchange).await {
-                                Some(outcome) => outcome,
-                                None => Err(Failure::new(
-                                    TransportError::Timeout,
-                                    format!("no complete response within {limit:?}"),
-                                )),
-                            }
-                        }
+                            ))
+                        });
+                    let limit = timeout.unwrap_or(clients.timeout);
+                    match exchange {
+                        Err(msg) => Err(Failure::new(TransportError::Request, msg)),
+                        Ok(exchange) => match alarm.within(limit, exchange).await {
+                            Some(outcome) => outcome,
+                            None => Err(Failure::new(
+                                TransportError::Timeout,
+                                format!("no complete response within {limit:?}"),
+                            )),
+                        },
                     }
                 }
             };
@@ -147,7 +152,14 @@ impl<'r> Attempt<'r> {
                         connecting_ms: ms(x.connect.connecting),
                         tls_handshaking_ms: ms(x.connect.tls_handshaking),
                     };
-                    let tags = http_tags.get(shared, tags, name, method, Some(x.status), ok);
+                    let tags = http_tags.get(
+                        guard.shared,
+                        guard.tags,
+                        guard.name,
+                        guard.method,
+                        Some(x.status),
+                        ok,
+                    );
                     let sample = HttpSample::answered(tags, at, timings, traffic, ok);
                     let response = Response {
                         outcome: Outcome::Status(x.status),
@@ -159,8 +171,15 @@ impl<'r> Attempt<'r> {
                     (response, sample)
                 }
                 Err(failure) => {
-                    let duration = end - begin;
-                    let tags = http_tags.get(shared, tags, name, method, None, false);
+                    let duration = end - guard.begin;
+                    let tags = http_tags.get(
+                        guard.shared,
+                        guard.tags,
+                        guard.name,
+                        guard.method,
+                        None,
+                        false,
+                    );
                     let sample = HttpSample::failed(tags, at, ms(duration), traffic, failure.error);
                     let response = Response {
                         outcome: Outcome::Failed(failure),
@@ -185,14 +204,17 @@ fn outgoing<'r>(
     url: &'r Url,
     headers: &'r [(HeaderName, HeaderValue)],
     body: &Option<Bytes>,
-    last: &mut Option<http::Uri>,
+    last: &mut Option<Box<http::Uri>>,
 ) -> Result<Outgoing<'r>, String> {
     let text = &url[url::Position::BeforePath..url::Position::AfterQuery];
     let target = match last {
-        Some(t) if t.path_and_query().map(|p| p.as_str()) == Some(text) => t.clone(),
+        Some(t) if t.path_and_query().map(|p| p.as_str()) == Some(text) => (**t).clone(),
         _ => {
             let t = http::Uri::try_from(text).map_err(|e| format!("invalid URL {url}: {e}"))?;
-            *last = Some(t.clone());
+            match last {
+                Some(kept) => **kept = t.clone(),
+                None => *last = Some(Box::new(t.clone())),
+            }
             t
         }
     };

@@ -14,7 +14,7 @@ use hyper::client::conn::http2;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use rustls_platform_verifier::{BuilderVerifierExt, Verifier};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
 use tokio::time::Instant;
 use url::Url;
 
@@ -208,26 +208,33 @@ impl Connections {
             Connections::Shared(pool) => pool,
         };
         let from = Instant::now();
-        let (kept, permit) = match pool.multiplexed(url) {
-            Some(c) => (Some(c), None),
-            None => {
-                let permit = pool.permits.clone().acquire_owned().await.ok();
-                // An HTTP/2 connection may have opened while this request waited.
-                match pool.multiplexed(url) {
-                    Some(c) => (Some(c), None),
-                    None => {
-                        let mut idle = pool.idle.lock().unwrap_or_else(|e| e.into_inner());
-                        let at = idle.iter().rposition(|c| c.origin.serves(url));
-                        (at.map(|i| idle.swap_remove(i)), permit)
-                    }
-                }
-            }
-        };
-        Lease {
+        let lease = |kept, permit| Lease {
             kept,
             _permit: permit,
             blocked: from.elapsed(),
+        };
+        // No connection is held across the wait below: a waiting VU carries no room for one.
+        if let Some(c) = pool.multiplexed(url) {
+            return lease(Some(c), None);
         }
+        let permit = match pool.permits.clone().try_acquire_owned() {
+            Ok(permit) => Some(permit),
+            // Boxed: a VU that finds a permit free (a waiting one is handed each permit
+            // released, so none is taken past it) carries no room for the wait.
+            Err(TryAcquireError::NoPermits) => {
+                Box::pin(pool.permits.clone().acquire_owned()).await.ok()
+            }
+            Err(TryAcquireError::Closed) => None,
+        };
+        // An HTTP/2 connection may have opened while this request waited.
+        if let Some(c) = pool.multiplexed(url) {
+            return lease(Some(c), None);
+        }
+        let mut idle = pool.idle.lock().unwrap_or_else(|e| e.into_inner());
+        let at = idle.iter().rposition(|c| c.origin.serves(url));
+        let kept = at.map(|i| idle.swap_remove(i));
+        drop(idle);
+        lease(kept, permit)
     }
 
     /// Sends `out` and reads the whole response. A kept connection found closed is replaced
@@ -336,7 +343,7 @@ impl Connections {
         if conns.len() >= max {
             conns.remove(0);
         }
-        conns.push(conn);
+        super::push_lean(conns, conn);
     }
 
     /// Stops sharing a connection a request failed on (shared model, HTTP/2).

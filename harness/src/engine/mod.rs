@@ -46,3 +46,14 @@ pub(crate) use client::{ClientFactory, extra_roots};
 pub(crate) use recorder::{Msg, Recorder};
 pub(crate) use scenario_run::ScenarioRun;
 pub(crate) use shared::{RunSettings, RunShared};
+
+/// Pushes onto a vector a VU keeps all its life, growing it 1, 2, 4… rather than to four at
+/// the first push: most such vectors hold one or two things, and ten thousand VUs pay for the
+/// room they do not use.
+#[inline]
+pub(crate) fn push_lean<T>(v: &mut Vec<T>, item: T) {
+    if v.len() == v.capacity() {
+        v.reserve_exact(v.len().max(1));
+    }
+    v.push(item);
+}

@@ -59,6 +59,7 @@ impl Recorder {
     }
 
     /// Records one observation of a metric made `at` this time since the test started.
+    #[inline]
     pub(crate) fn add_at<M: Metric>(
         &mut self,
         metric: &M,
@@ -70,6 +71,7 @@ impl Recorder {
     }
 
     /// Records one HTTP request.
+    #[inline]
     pub fn http(&mut self, sample: HttpSample) {
         self.push(Entry::Http(sample));
         if self.buf.len() >= BATCH {
@@ -77,6 +79,7 @@ impl Recorder {
         }
     }
 
+    #[inline]
     fn push(&mut self, entry: Entry) {
         if self.buf.capacity() == 0 {
             // A quarter more than last time: a VU's batches vary, and growing a full buffer

@@ -43,8 +43,8 @@ impl TagCache {
         if self.0.len() >= TAG_CACHE {
             self.0.clear();
         }
-        self.0
-            .push((name.to_string(), method.clone(), status, ok, tags.clone()));
+        let entry = (name.to_string(), method.clone(), status, ok, tags.clone());
+        super::push_lean(&mut self.0, entry);
         tags
     }
 }

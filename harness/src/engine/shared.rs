@@ -1,7 +1,7 @@
 //! What every VU of a run shares: the start instant, the collector's channel, live counters,
-//! the parsed base URL, the connection factory and the iteration error log.
+//! the parsed base URL and request URLs, the connection factory and the iteration error log.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -15,6 +15,9 @@ use crate::segment::Segment;
 
 /// How many distinct iteration error messages the report keeps.
 const ERROR_KINDS_KEPT: usize = 20;
+/// How many distinct request URLs are kept parsed for every VU; past them (URLs holding ids),
+/// each VU keeps its own.
+const URLS_KEPT: usize = 1_000;
 
 /// The run-wide settings a VU reads.
 pub(crate) struct RunSettings {
@@ -40,6 +43,8 @@ pub(crate) struct RunShared {
     /// Canonical tag sets: VUs share one `Tags` per distinct set, so the collector compares
     /// pointers, not strings, and 10,000 VUs keep one copy. Locked only on a VU's cache miss.
     interned: Mutex<HashSet<Tags, TagsHash>>,
+    /// Request URLs as asked for, parsed once for all VUs. Locked only on a VU's cache miss.
+    urls: Mutex<HashMap<Arc<str>, Arc<url::Url>>>,
 }
 
 impl RunShared {
@@ -59,6 +64,7 @@ impl RunShared {
             next_vu_unit: AtomicU64::new(0),
             errors: Mutex::default(),
             interned: Mutex::default(),
+            urls: Mutex::default(),
         }
     }
 
@@ -86,6 +92,24 @@ impl RunShared {
         }
         set.insert(tags.clone());
         tags
+    }
+
+    /// The URL `text` asks for, and `text` itself, shared with every VU that asked before;
+    /// `parse` makes it the first time.
+    pub(crate) fn url(
+        &self,
+        text: &str,
+        parse: impl FnOnce() -> Result<url::Url, String>,
+    ) -> Result<(Arc<str>, Arc<url::Url>), String> {
+        let mut urls = self.urls.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((text, url)) = urls.get_key_value(text) {
+            return Ok((text.clone(), url.clone()));
+        }
+        let made = (Arc::<str>::from(text), Arc::new(parse()?));
+        if urls.len() < URLS_KEPT {
+            urls.insert(made.0.clone(), made.1.clone());
+        }
+        Ok(made)
     }
 
     /// Counts an iteration error by message, secrets redacted; only touched when an iteration

@@ -42,9 +42,10 @@ pub struct Vu {
     rng: SmallRng,
     pub(crate) http_tags: TagCache,
     /// The last URL asked for, and what it resolved to.
-    last_url: Option<(String, Arc<Url>)>,
+    last_url: Option<(Arc<str>, Arc<Url>)>,
     /// The last request's target (path and query), parsed: a VU repeating a URL parses it once.
-    pub(crate) last_target: Option<http::Uri>,
+    /// Boxed: a VU holds it all its life, and a `Uri` is large.
+    pub(crate) last_target: Option<Box<http::Uri>>,
     check_tags: Vec<(String, Tags)>,
     /// The request timeout's timer, kept from request to request.
     pub(crate) alarm: Alarm,
@@ -137,7 +138,7 @@ impl Vu {
                 if self.check_tags.len() >= CHECK_TAG_CACHE {
                     self.check_tags.clear();
                 }
-                self.check_tags.push((name.to_string(), t.clone()));
+                super::push_lean(&mut self.check_tags, (name.to_string(), t.clone()));
                 t
             }
         };
@@ -229,22 +230,16 @@ impl Vu {
     }
 
     /// A request URL, shared: a VU that asks for the URL it asked for last parses nothing and
-    /// copies nothing. Relative paths are joined to the run's parsed base URL.
+    /// copies nothing, and VUs asking for the same URL share one. Relative paths are joined to
+    /// the run's parsed base URL.
     pub(crate) fn resolve(&mut self, url: &str) -> Result<Arc<Url>, String> {
         if let Some((last, parsed)) = &self.last_url
-            && last == url
+            && **last == *url
         {
             return Ok(parsed.clone());
         }
-        let parsed = Arc::new(self.parse_url(url)?);
-        match &mut self.last_url {
-            Some((last, kept)) => {
-                last.clear();
-                last.push_str(url);
-                *kept = parsed.clone();
-            }
-            None => self.last_url = Some((url.to_string(), parsed.clone())),
-        }
+        let (text, parsed) = self.shared.url(url, || self.parse_url(url))?;
+        self.last_url = Some((text, parsed.clone()));
         Ok(parsed)
     }
 

@@ -163,6 +163,7 @@ pub fn unit_of(name: &str) -> Unit {
 
 impl HttpSample {
     /// What this request adds to each of [`HTTP_METRICS`], in its order.
+    #[inline]
     pub fn values(&self) -> [Value; 10] {
         let t = &self.timings;
         let receiving = (t.duration_ms - t.waiting_ms).max(0.0);

@@ -45,6 +45,7 @@ pub enum Value {
 }
 
 impl Value {
+    #[inline]
     pub fn as_f64(self) -> f64 {
         match self {
             Value::Number(v) => v,

@@ -18,6 +18,7 @@ const SIGFIG: u8 = 3;
 
 /// `x.round() as u64` for a finite `x >= 0`, without a call into the maths library: the
 /// fraction `x - trunc(x)` is exact in floating point.
+#[inline]
 fn round(x: f64) -> u64 {
     let whole = x as u64;
     if x - whole as f64 >= 0.5 {
@@ -60,6 +61,7 @@ impl TrendSink {
         }
     }
 
+    #[inline]
     pub fn add(&mut self, value: f64) {
         let value = if value.is_finite() {
             value.max(0.0)
@@ -159,6 +161,7 @@ impl Sink {
         }
     }
 
+    #[inline]
     pub fn add(&mut self, value: Value) {
         let v = value.as_f64();
         match self {

@@ -23,6 +23,7 @@ pub struct Sketch {
     counts: Vec<u32>,
 }
 
+#[inline]
 fn index(v: f64) -> u16 {
     if v.is_nan() || v <= FLOOR {
         return 0;
@@ -43,6 +44,7 @@ fn value(i: u16) -> f64 {
 }
 
 impl Sketch {
+    #[inline]
     pub fn add(&mut self, v: f64) {
         self.add_n(index(v), 1);
     }

@@ -47,6 +47,7 @@ impl Bucket {
         }
     }
 
+    #[inline]
     fn add(&mut self, v: f64) {
         self.count += 1;
         self.sum += v;
@@ -166,6 +167,7 @@ impl Timeline {
     }
 
     /// Adds a value at `second` (since the run's start).
+    #[inline]
     pub(crate) fn add(&mut self, second: u64, v: f64) {
         self.bucket_at(second).add(v);
     }
@@ -180,6 +182,7 @@ impl Timeline {
         self.bucket_at(second).add_parallel(b);
     }
 
+    #[inline]
     fn bucket_at(&mut self, second: u64) -> &mut Bucket {
         // The common case: a second the finest tier (one bucket a second) already holds.
         let finest = &self.tiers[0];
@@ -187,9 +190,15 @@ impl Timeline {
             .checked_sub(finest.start)
             .map(|d| d as usize)
             .filter(|&at| at < finest.buckets.len());
-        if let Some(at) = hit {
-            return &mut self.tiers[0].buckets[at];
+        match hit {
+            Some(at) => &mut self.tiers[0].buckets[at],
+            None => self.bucket_elsewhere(second),
         }
+    }
+
+    /// [`Timeline::bucket_at`] for a second not yet in the finest tier, or past it.
+    #[inline(never)]
+    fn bucket_elsewhere(&mut self, second: u64) -> &mut Bucket {
         if second >= self.tiers[0].start {
             let kind = self.kind;
             let finest = &mut self.tiers[0];
