@@ -94,12 +94,14 @@ impl<'r> Attempt<'r> {
             name,
             method,
             begin: Instant::now(),
-            done: false,
+            // Nothing to record for a future dropped before it was first polled.
+            done: true,
         };
         async move {
             // Taken whole (a reference to it, not copies of its fields), so it is this future's
             // and fires only if the future is dropped unfinished.
             let guard = &mut guard;
+            guard.done = false;
             let clients = &guard.shared.clients;
             let mut tally = Tally::default();
             let outcome = match url {
