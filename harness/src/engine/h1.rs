@@ -26,7 +26,7 @@ use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 use super::failure::{Failure, TransportError};
-use super::headers::{Headers, MAX_HEADERS};
+use super::headers::{Headers, MAX_HEADERS, parse_response};
 use super::origin::Origin;
 use super::outgoing::{Outgoing, ends_chunked};
 use super::wire::Wire;
@@ -313,12 +313,7 @@ fn parse_head(buf: &mut BytesMut, head_request: bool) -> Result<Option<Head>, Fa
     loop {
         // Not initialised: httparse writes the ones it fills.
         let mut raw = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
-        let mut response = httparse::Response::new(&mut []);
-        let parsed = httparse::ParserConfig::default().parse_response_with_uninit_headers(
-            &mut response,
-            buf,
-            &mut raw,
-        );
+        let (response, parsed) = parse_response(buf, &mut raw);
         let len = match parsed {
             Ok(httparse::Status::Complete(len)) => len,
             Ok(httparse::Status::Partial) => return Ok(None),

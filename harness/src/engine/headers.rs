@@ -51,6 +51,22 @@ impl fmt::Debug for Headers {
     }
 }
 
+/// A response head parsed into `raw` (httparse writes only the slots it fills): one parser
+/// setting for reading a head off the wire and for making its map later, so the two never
+/// disagree on what a head holds.
+pub(crate) fn parse_response<'h, 'b>(
+    buf: &'b [u8],
+    raw: &'h mut [MaybeUninit<httparse::Header<'b>>],
+) -> (httparse::Response<'h, 'b>, httparse::Result<usize>) {
+    let mut response = httparse::Response::new(&mut []);
+    let parsed = httparse::ParserConfig::default().parse_response_with_uninit_headers(
+        &mut response,
+        buf,
+        raw,
+    );
+    (response, parsed)
+}
+
 /// The map of a head that parsed once already. The response parser takes only what these
 /// types take (token names, values without control bytes); a field they refuse anyway is
 /// left out rather than failing a response that was already counted.
@@ -59,12 +75,7 @@ fn parse(head: &Bytes) -> HeaderMap {
         return HeaderMap::new();
     }
     let mut raw = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
-    let mut response = httparse::Response::new(&mut []);
-    let parsed = httparse::ParserConfig::default().parse_response_with_uninit_headers(
-        &mut response,
-        head,
-        &mut raw,
-    );
+    let (response, parsed) = parse_response(head, &mut raw);
     let mut map = HeaderMap::new();
     if parsed.is_err() {
         return map;
