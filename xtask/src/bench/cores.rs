@@ -3,7 +3,9 @@
 //! its own: one generator thread with a core to itself, one thread on the shared cores, two
 //! threads. Every run also reads, from `/proc`, the CPU time the generator, the server and the
 //! rest of the machine used, and how long each one's threads sat idle, so the ratio can be read
-//! for what it is on a machine whose server must share the generator's cores.
+//! for what it is on a machine whose server must share the generator's cores. There, two more
+//! set-ups hold every generator thread to `SHARE` of a core (`budget.rs`): one thread with one
+//! such slice against two threads with two, the server on what is left.
 
 use std::fmt::Write as _;
 use std::process::{Command, Stdio};
@@ -11,27 +13,39 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+use super::budget::Budget;
+use super::cores_report::write_section;
 use super::cpu::{self, Threads, Usage};
 use super::{Ctx, json_field, path};
 use crate::proc::{Server, free_port, median};
 
+/// The share of a core each generator thread may use in the budget set-ups: two threads' worth
+/// (0.8) leaves a 2-core machine 1.2 cores for a server that needs about as much CPU per request
+/// as the generator (`minimal`: 0.9 cores against the generator's 0.98 at the same rate).
+pub(super) const SHARE: f64 = 0.4;
+// Two threads' budgets leave a 2-core machine's server more than either thread gets.
+const _: () = assert!(2.0 - 2.0 * SHARE > SHARE);
+
 /// One set-up: the generator's worker threads and the cores each process may use.
 #[derive(Debug, Clone, PartialEq)]
-struct Setup {
-    label: &'static str,
-    workers: usize,
-    generator: String,
-    server: String,
+pub(super) struct Setup {
+    pub label: &'static str,
+    pub workers: usize,
+    pub generator: String,
+    pub server: String,
+    /// Each generator thread held to this share of a core (`budget.rs`).
+    pub budget: Option<f64>,
 }
 
 /// Where everything runs on a machine of `nproc` cores: the server keeps cores of its own when
 /// there are four or more; otherwise it shares them with the two-thread generator.
 #[derive(Debug, PartialEq)]
-struct Plan {
-    dedicated: bool,
-    server_workers: usize,
-    /// One thread on core 0, one thread on the shared cores, two threads.
-    setups: [Setup; 3],
+pub(super) struct Plan {
+    pub dedicated: bool,
+    pub server_workers: usize,
+    /// One thread on core 0, one thread on the shared cores, two threads; without cores for the
+    /// server, then one and two threads on a budget of `SHARE` of a core each.
+    pub setups: Vec<Setup>,
 }
 
 fn cores(from: usize, to: usize) -> String {
@@ -55,20 +69,30 @@ fn plan(nproc: usize) -> Option<Plan> {
         workers,
         generator: generator.to_string(),
         server: server.to_string(),
+        budget: None,
     };
+    let mut setups = vec![
+        setup("1 thread", 1, "0", &server_one),
+        setup(
+            "1 thread on the 2 threads' cores",
+            1,
+            &gen_cores,
+            &server_cores,
+        ),
+        setup("2 threads", 2, &gen_cores, &server_cores),
+    ];
+    if !dedicated {
+        let budget = |label, workers| Setup {
+            budget: Some(SHARE),
+            ..setup(label, workers, &gen_cores, &server_cores)
+        };
+        setups.push(budget("1 thread, 0.4 of a core", 1));
+        setups.push(budget("2 threads, 0.4 of a core each", 2));
+    }
     Some(Plan {
         dedicated,
         server_workers: if dedicated { nproc - 2 } else { nproc },
-        setups: [
-            setup("1 thread", 1, "0", &server_one),
-            setup(
-                "1 thread on the 2 threads' cores",
-                1,
-                &gen_cores,
-                &server_cores,
-            ),
-            setup("2 threads", 2, &gen_cores, &server_cores),
-        ],
+        setups,
     })
 }
 
@@ -110,20 +134,22 @@ fn read(generator: u32, server: u32) -> Reading {
 
 /// One run's figures.
 #[derive(Debug, Clone, Copy, Default)]
-struct Sample {
-    rps: f64,
-    failed: f64,
-    lag_p99: f64,
-    per_vu: [f64; 3],
-    generator: Usage,
-    server: Usage,
+pub(super) struct Sample {
+    pub rps: f64,
+    pub failed: f64,
+    pub lag_p99: f64,
+    pub per_vu: [f64; 3],
+    pub generator: Usage,
+    pub server: Usage,
     /// Cores the rest of the machine kept busy meanwhile.
-    others: f64,
+    pub others: f64,
+    /// Times a second a generator thread was held back by its budget.
+    pub throttled: f64,
 }
 
 impl Sample {
     /// Requests per second of generator CPU.
-    fn per_cpu_s(&self) -> f64 {
+    pub(super) fn per_cpu_s(&self) -> f64 {
         self.rps / self.generator.cpu.max(f64::EPSILON)
     }
 }
@@ -135,17 +161,29 @@ fn run_one(ctx: &Ctx<'_>, setup: &Setup, server: &Server, url: &str) -> Result<S
     let secs = ctx.secs as f64;
     let workers = setup.workers.to_string();
     let args = [url, ctx.c, &ctx.secs.to_string(), "0", "per-vu", &workers];
-    let mut child = on(&setup.generator, path(&ctx.bins.loadgen), &args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .context("start loadgen")?;
+    let mut budget = match setup.budget {
+        Some(share) => Some(Budget::open("kaizen-bench", setup.workers, share)?),
+        None => None,
+    };
+    let program = path(&ctx.bins.loadgen);
+    let mut child = match &budget {
+        Some(b) => b.command(&setup.generator, program, &args),
+        None => on(&setup.generator, program, &args),
+    }
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .context("start loadgen")?;
     let start = Instant::now();
     let (from, to) = (secs.min(4.0) / 4.0, secs - (secs / 10.0).min(0.5));
     std::thread::sleep(Duration::from_secs_f64(from));
-    let a = read(child.id(), server.child.id());
+    if let Some(b) = &mut budget {
+        b.split(child.id())?;
+    }
+    let held = |b: &Option<Budget>| b.as_ref().map_or(0, Budget::throttled);
+    let (a, held_a) = (read(child.id(), server.child.id()), held(&budget));
     std::thread::sleep((start + Duration::from_secs_f64(to)).saturating_duration_since(a.at));
-    let b = read(child.id(), server.child.id());
+    let (b, held_b) = (read(child.id(), server.child.id()), held(&budget));
     let limit = Duration::from_secs(ctx.secs + 60);
     while child.try_wait()?.is_none() {
         if start.elapsed() > limit {
@@ -178,6 +216,7 @@ fn run_one(ctx: &Ctx<'_>, setup: &Setup, server: &Server, url: &str) -> Result<S
         generator,
         server,
         others: (machine - generator.cpu - server.cpu).max(0.0),
+        throttled: held_b.saturating_sub(held_a) as f64 / window,
     })
 }
 
@@ -190,18 +229,27 @@ fn load_average() -> String {
 }
 
 /// The median of one figure over a set-up's rounds.
-fn med(runs: &[Sample], f: impl Fn(&Sample) -> f64) -> f64 {
+pub(super) fn med(runs: &[Sample], f: impl Fn(&Sample) -> f64) -> f64 {
     median(runs.iter().map(f).collect())
 }
 
 pub(super) fn cores_part(ctx: &Ctx<'_>, md: &mut String) -> Result<()> {
     let nproc = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let Some(plan) = plan(nproc) else {
+    let Some(mut plan) = plan(nproc) else {
         writeln!(md, "## Both cores\n\nSkipped: this machine has one core.\n")?;
         return Ok(());
     };
     if !crate::proc::have("taskset") {
         bail!("the cores part places processes with taskset (util-linux)");
+    }
+    // Without a CPU budget to give (no cgroup v1 cpu controller, not root) the budget set-ups
+    // are left out and the section says why.
+    let mut left_out = None;
+    if plan.setups.iter().any(|s| s.budget.is_some())
+        && let Err(e) = Budget::open("kaizen-bench", 1, SHARE)
+    {
+        plan.setups.retain(|s| s.budget.is_none());
+        left_out = Some(format!("{e:#}"));
     }
     let load_before = load_average();
     let port = free_port();
@@ -214,19 +262,21 @@ pub(super) fn cores_part(ctx: &Ctx<'_>, md: &mut String) -> Result<()> {
         port,
     )?;
     let url = server.url("/health");
-    let mut runs: [Vec<Sample>; 3] = Default::default();
+    let n = plan.setups.len();
+    let mut runs: Vec<Vec<Sample>> = vec![Vec::new(); n];
     for round in 0..ctx.args.rounds {
         // A different set-up goes first each round, so none always follows the same one.
-        for i in (0..3).map(|k| (k + round) % 3) {
+        for i in (0..n).map(|k| (k + round) % n) {
             let s = run_one(ctx, &plan.setups[i], &server, &url)?;
             eprintln!(
-                "cores round {}: {}: {:.0}/s, generator {:.2} cores, server {:.2}, others {:.2}",
+                "cores round {}: {}: {:.0}/s, generator {:.2} cores, server {:.2}, others {:.2}, held back {:.0}/s",
                 round + 1,
                 plan.setups[i].label,
                 s.rps,
                 s.generator.cpu,
                 s.server.cpu,
-                s.others
+                s.others,
+                s.throttled
             );
             runs[i].push(s);
         }
@@ -239,154 +289,8 @@ pub(super) fn cores_part(ctx: &Ctx<'_>, md: &mut String) -> Result<()> {
         nproc,
         &runs,
         [&load_before, &load_average()],
+        left_out.as_deref(),
     )
-}
-
-fn write_section(
-    md: &mut String,
-    ctx: &Ctx<'_>,
-    plan: &Plan,
-    nproc: usize,
-    runs: &[Vec<Sample>; 3],
-    load: [&str; 2],
-) -> Result<()> {
-    let [one, shared, two] = runs;
-    let others = med(&runs.concat(), |s| s.others);
-    writeln!(
-        md,
-        "## Both cores: the generator on one worker thread and on two\n\n\
-         {nproc} cores; load average {} before this part, {} after; other processes kept a \
-         median of {:.2} cores busy during the runs. `loadgen` with {} VUs, no think time, \
-         {} s per run, {} alternating rounds, against `minimal` with {} worker threads \
-         (GET /health). CPU is read from `/proc` between the first second and the last half \
-         second of each run. Medians of the rounds.\n",
-        load[0], load[1], others, ctx.c, ctx.secs, ctx.args.rounds, plan.server_workers
-    )?;
-    if others > 0.1 {
-        writeln!(
-            md,
-            "**A busy machine**: other processes kept {others:.2} cores busy, so these are not \
-             final figures. Contention moves even the cost per request (a thread that wakes \
-             less often finds more to do each time); rerun on a quiet machine.\n"
-        )?;
-    }
-    writeln!(
-        md,
-        "| generator | its cores | server's cores | req/s | generator CPU (cores) | req per generator CPU-s | generator threads idle | generator waiting for a CPU (cores) | server CPU (cores) | server threads idle | others (cores) | lag p99 ms | failed | per VU min / median / max |\n\
-         |---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
-    )?;
-    for (setup, r) in plan.setups.iter().zip(runs) {
-        writeln!(
-            md,
-            "| {} | {} | {} | {:.0} | {:.2} | {:.0} | {:.0} % | {:.2} | {:.2} | {:.0} % | {:.2} | {:.1} | {:.4} | {:.0} / {:.0} / {:.0} |",
-            setup.label,
-            setup.generator,
-            setup.server,
-            med(r, |s| s.rps),
-            med(r, |s| s.generator.cpu),
-            med(r, Sample::per_cpu_s),
-            100.0 * med(r, |s| s.generator.idle),
-            med(r, |s| s.generator.wait),
-            med(r, |s| s.server.cpu),
-            100.0 * med(r, |s| s.server.idle),
-            med(r, |s| s.others),
-            med(r, |s| s.lag_p99),
-            med(r, |s| s.failed),
-            med(r, |s| s.per_vu[0]),
-            med(r, |s| s.per_vu[1]),
-            med(r, |s| s.per_vu[2]),
-        )?;
-    }
-    // Two threads against a one-thread set-up, round by round.
-    let per_round = |base: &[Sample], f: &dyn Fn(&Sample, &Sample) -> f64| {
-        two.iter()
-            .zip(base)
-            .map(|(b, a)| format!("{:.2}", f(b, a)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let raw = med(two, |s| s.rps) / med(one, |s| s.rps);
-    let (eff_one, eff_shared, eff_two) = (
-        med(one, Sample::per_cpu_s),
-        med(shared, Sample::per_cpu_s),
-        med(two, Sample::per_cpu_s),
-    );
-    let cost = |b: &Sample, a: &Sample| b.per_cpu_s() / a.per_cpu_s();
-    writeln!(
-        md,
-        "\n- **Measured**: 2 threads / 1 thread on its own core = **{raw:.2}×** (per round: {}).",
-        per_round(one, &|b, a| b.rps / a.rps)
-    )?;
-    writeln!(
-        md,
-        "- **Cost of the second thread**: requests per generator CPU-second, 2 threads / 1 \
-         thread on the same cores = **{:.2}** (per round: {}); only the thread count differs \
-         between the two, and 1.00 means a second thread costs nothing extra per request. \
-         Against the thread on its own core: {:.2} (per round: {}); sharing the cores with the \
-         server alone moves the cost by {:.2} (1 thread on the same cores / on its own).",
-        eff_two / eff_shared,
-        per_round(shared, &cost),
-        eff_two / eff_one,
-        per_round(one, &cost),
-        eff_shared / eff_one
-    )?;
-    let (idle_two, cpu_two) = (
-        med(two, |s| s.generator.idle),
-        med(two, |s| s.generator.cpu),
-    );
-    let projected = 2.0 * eff_two / eff_shared;
-    writeln!(
-        md,
-        "- **Projected**, not measured: two threads with a core each against one thread with \
-         one, at the costs per request measured on the same cores: 2 × {:.2} = **{projected:.2}×** \
-         (target ≥ 1.6×: {}); against the thread on its own core, 2 × {eff_two:.0} / \
-         {eff_one:.0} = {:.2}×; 2 × {eff_two:.0} = {:.0} req/s. This holds while both threads \
-         stay busy: with 2 threads the generator's threads were idle {:.0} % of the time at \
-         {cpu_two:.2} cores; from {cpu_two:.2} to 2 cores it is an extrapolation.",
-        eff_two / eff_shared,
-        if projected >= 1.6 { "met" } else { "not met" },
-        2.0 * eff_two / eff_one,
-        2.0 * eff_two,
-        100.0 * idle_two,
-    )?;
-    let server_idle = med(two, |s| s.server.idle);
-    let verdict = if idle_two <= 0.05 && server_idle >= 0.10 {
-        "the generator was its own limit and the target had room to spare"
-    } else if idle_two > 0.05 {
-        "the generator waited on the target (or on the target's turn for a CPU): the \
-         measured ratio understates the generator"
-    } else {
-        "the server's threads were rarely idle: it may have been a limit too"
-    };
-    writeln!(
-        md,
-        "- **Bottleneck**: with 2 threads the generator's threads were idle {:.0} % and the \
-         server's {:.0} %: {verdict}. The server's threads waited {:.2} cores' worth for a \
-         CPU. (Idle: neither running nor waiting for a CPU, over the threads that ran at least \
-         a tenth of the time.)",
-        100.0 * idle_two,
-        100.0 * server_idle,
-        med(two, |s| s.server.wait)
-    )?;
-    if plan.dedicated {
-        writeln!(
-            md,
-            "- The server ran on cores of its own: the measured ratio is the generator's own.\n"
-        )?;
-    } else {
-        writeln!(
-            md,
-            "- **Limitation**: this machine has {nproc} cores. With two generator threads the \
-             server (and whatever else runs here) must share the generator's cores, so the \
-             measured ratio is capped well below 2 by the CPU the server needs per request, \
-             not by the generator; it is a figure of this machine. The projection takes the \
-             costs per request measured with one and two threads on cores shared with the \
-             server and assumes nothing in the generator serializes beyond {cpu_two:.2} cores. \
-             On a machine with four or more cores this part gives the server cores of its own \
-             and the measured ratio answers the question directly.\n"
-        )?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -400,6 +304,10 @@ mod tests {
             .collect()
     }
 
+    fn budgets(p: &Plan) -> Vec<Option<f64>> {
+        p.setups.iter().map(|s| s.budget).collect()
+    }
+
     #[test]
     fn two_cores_share_them_and_give_the_one_thread_baseline_core_0() {
         let p = plan(2).expect("a plan");
@@ -407,7 +315,26 @@ mod tests {
         assert_eq!(p.server_workers, 2);
         assert_eq!(
             lists(&p),
-            [(1, "0", "1"), (1, "0-1", "0-1"), (2, "0-1", "0-1")]
+            [
+                (1, "0", "1"),
+                (1, "0-1", "0-1"),
+                (2, "0-1", "0-1"),
+                (1, "0-1", "0-1"),
+                (2, "0-1", "0-1")
+            ]
+        );
+    }
+
+    #[test]
+    fn without_cores_for_the_server_one_and_two_threads_also_run_on_a_budget_that_leaves_it_room() {
+        let p = plan(2).expect("a plan");
+        let b = budgets(&p);
+        assert_eq!(b[..3], [None, None, None]);
+        assert_eq!(b[3..], [Some(SHARE), Some(SHARE)]);
+        assert!(
+            budgets(&plan(8).expect("a plan"))
+                .iter()
+                .all(Option::is_none)
         );
     }
 
@@ -429,7 +356,7 @@ mod tests {
         let p = plan(3).expect("a plan");
         assert!(!p.dedicated);
         assert_eq!(
-            lists(&p),
+            lists(&p)[..3],
             [(1, "0", "1-2"), (1, "0-2", "0-2"), (2, "0-2", "0-2")]
         );
     }

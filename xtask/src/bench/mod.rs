@@ -4,7 +4,9 @@
 //! server under the same wrk load, and the mock's memory over a million requests. Each part is
 //! a function in `parts.rs`.
 
+mod budget;
 mod cores;
+mod cores_report;
 mod cpu;
 mod h2;
 mod keepalive;
