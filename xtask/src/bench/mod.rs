@@ -7,6 +7,7 @@
 mod budget;
 mod cores;
 mod cores_report;
+mod cores_run;
 mod cpu;
 mod h2;
 mod keepalive;
@@ -286,7 +287,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 Part::Mock => parts::mock(&ctx, &mut md)?,
                 Part::Flat => parts::flat(&ctx, &mut md)?,
                 Part::KeepAlive => keepalive::keepalive(&ctx, &mut md)?,
-                Part::Cores => cores::cores_part(&ctx, &mut md)?,
+                Part::Cores => cores_run::cores_part(&ctx, &mut md)?,
                 Part::H2 => h2::h2(&ctx, &mut md)?,
             }
         }
