@@ -29,8 +29,20 @@ pub use request::ApiRequest;
 pub use route::{Resource, Route, RouteKind, UnknownRoute};
 pub use store::{Limits, StoreSizes};
 
+use std::sync::LazyLock;
+
 use handler::Caller;
 use serde_json::json;
+
+/// Bodies that never change, serialized once: `/health` is what load runs and probes hit most.
+static ROOT: LazyLock<Vec<u8>> = LazyLock::new(|| {
+    reply::serialize(&json!({"name": "Kaizen Studio", "version": "0.1.0", "docs": "/docs"}))
+});
+static HEALTH: LazyLock<Vec<u8>> = LazyLock::new(|| {
+    reply::serialize(&json!({"status": "healthy", "version": "0.1.0",
+        "environment": "development", "checks": {"database": "healthy", "redis": "healthy"}}))
+});
+static OK: LazyLock<Vec<u8>> = LazyLock::new(|| reply::serialize(&json!({"status": "ok"})));
 
 impl Api {
     /// Answers one request.
@@ -41,17 +53,10 @@ impl Api {
     /// Answers one request whose route ([`Route::of`]) the transport already found.
     pub fn handle_route(&self, route: Route<'_>, req: &ApiRequest<'_>) -> ApiResponse {
         match route {
-            Route::Root => ApiResponse::json(
-                200,
-                &json!({"name": "Kaizen Studio", "version": "0.1.0", "docs": "/docs"}),
-            ),
-            Route::Health => ApiResponse::json(
-                200,
-                &json!({"status": "healthy", "version": "0.1.0", "environment": "development",
-                    "checks": {"database": "healthy", "redis": "healthy"}}),
-            ),
+            Route::Root => ApiResponse::serialized(200, ROOT.clone()),
+            Route::Health => ApiResponse::serialized(200, HEALTH.clone()),
             Route::Metrics => self.prometheus(),
-            Route::GatewayStub => ApiResponse::json(200, &json!({"status": "ok"})),
+            Route::GatewayStub => ApiResponse::serialized(200, OK.clone()),
             Route::Register => auth::register(self, req),
             Route::Login => auth::login(self, req),
             Route::Me => auth::me(self, req),

@@ -15,10 +15,15 @@ pub struct ApiResponse {
 
 impl ApiResponse {
     pub fn json<T: Serialize + ?Sized>(status: u16, body: &T) -> ApiResponse {
+        ApiResponse::serialized(status, serialize(body))
+    }
+
+    /// A JSON body serialized already (by [`serialize`]).
+    pub fn serialized(status: u16, body: Vec<u8>) -> ApiResponse {
         ApiResponse {
             status,
             headers: Vec::new(),
-            body: serde_json::to_vec(body).unwrap_or_default(),
+            body,
             content_type: "application/json",
         }
     }
@@ -41,6 +46,11 @@ impl ApiResponse {
     pub fn json_body(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
     }
+}
+
+/// `body` as JSON bytes.
+pub fn serialize<T: Serialize + ?Sized>(body: &T) -> Vec<u8> {
+    serde_json::to_vec(body).unwrap_or_default()
 }
 
 /// `{"error":{"code":..., "message":...}}`

@@ -6,9 +6,10 @@ use std::net::{IpAddr, SocketAddr};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Request, Response};
+use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -28,6 +29,8 @@ impl std::fmt::Display for InjectedReset {
 }
 
 impl std::error::Error for InjectedReset {}
+
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 
 /// Serves the mock on `listener` until `shutdown` resolves.
 pub async fn serve(
@@ -79,26 +82,27 @@ async fn answer(
     if decision.outcome == Outcome::Reset {
         return Err(InjectedReset);
     }
-    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let header = |name: &HeaderName| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let api_req = ApiRequest {
         method,
         path,
         query: parts.uri.query().unwrap_or(""),
-        authorization: header("authorization"),
-        forwarded_for: header("x-forwarded-for"),
+        authorization: header(&AUTHORIZATION),
+        forwarded_for: header(&X_FORWARDED_FOR),
         peer: Some(peer),
         body: &body,
     };
     let reply = mock.respond(route, &api_req, decision.outcome);
-    let mut resp = Response::builder()
-        .status(reply.status)
-        .header("content-type", reply.content_type);
-    for (k, v) in &reply.headers {
-        resp = resp.header(*k, v);
+    // Built in place from constant names: no header name is parsed per request.
+    let mut resp = Response::new(Full::new(Bytes::from(reply.body)));
+    *resp.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
+    let headers = resp.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(reply.content_type));
+    for (k, v) in reply.headers {
+        if let (Ok(k), Ok(v)) = (HeaderName::try_from(k), HeaderValue::try_from(v)) {
+            headers.append(k, v);
+        }
     }
-    let resp = resp
-        .body(Full::new(Bytes::from(reply.body)))
-        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())));
     mock.record_service(started.elapsed().saturating_sub(decision.delay));
     Ok(resp)
 }
