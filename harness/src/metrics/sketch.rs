@@ -23,12 +23,35 @@ pub struct Sketch {
     counts: Vec<u32>,
 }
 
+/// `x.ln()` for a finite `x` ≥ 1 (within 1e-12 of it: a test checks), without a call into the
+/// maths library: the exponent read from the bits, the mantissa's logarithm from the series of
+/// `2·atanh(s)`, `s = (m − 1) / (m + 1)`, with `m` brought within `[√½, √2)` so `|s| < 0.172`
+/// and the terms past `s¹³` stay under 1e-12.
+#[inline]
+fn ln(x: f64) -> f64 {
+    let bits = x.to_bits();
+    let mut e = ((bits >> 52) & 0x7ff) as i32 - 1023;
+    let mut m = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
+    if m > std::f64::consts::SQRT_2 {
+        m *= 0.5;
+        e += 1;
+    }
+    let s = (m - 1.0) / (m + 1.0);
+    let s2 = s * s;
+    let tail = 1.0 / 3.0
+        + s2 * (1.0 / 5.0 + s2 * (1.0 / 7.0 + s2 * (1.0 / 9.0 + s2 * (1.0 / 11.0 + s2 / 13.0))));
+    f64::from(e) * std::f64::consts::LN_2 + 2.0 * s * (1.0 + s2 * tail)
+}
+
 #[inline]
 fn index(v: f64) -> u16 {
     if v.is_nan() || v <= FLOOR {
         return 0;
     }
-    let x = (v / FLOOR).ln() * PER_LN;
+    if v.is_infinite() {
+        return u16::MAX;
+    }
+    let x = ln(v / FLOOR) * PER_LN;
     // ceil(x) for x > 0, without a call.
     let i = x as u32;
     let i = if f64::from(i) < x { i + 1 } else { i };
@@ -142,6 +165,35 @@ mod tests {
             );
         }
         assert_eq!(s.count(), 10_000);
+    }
+
+    #[test]
+    fn the_logarithm_without_libm_is_within_a_trillionth_of_the_library_one() {
+        let mut x = 1.0_f64;
+        let mut worst = 0.0_f64;
+        // From 1 to past 1e300 in steps of a few per cent, and the bins' own bounds.
+        while x.is_finite() {
+            worst = worst.max((ln(x) - x.ln()).abs() / x.ln().max(1.0));
+            x *= 1.037;
+        }
+        for i in 0..2000 {
+            let bound = GAMMA.powi(i);
+            worst = worst.max((ln(bound) - bound.ln()).abs() / bound.ln().max(1.0));
+        }
+        for x in [
+            1.0,
+            1.5,
+            std::f64::consts::SQRT_2,
+            2.0,
+            1000.0,
+            1e6,
+            f64::MAX,
+        ] {
+            worst = worst.max((ln(x) - x.ln()).abs() / x.ln().max(1.0));
+        }
+        assert!(worst < 1e-12, "worst relative error {worst:e}");
+        assert_eq!(index(f64::INFINITY), u16::MAX);
+        assert_eq!(index(f64::NAN), 0);
     }
 
     #[test]
