@@ -138,7 +138,7 @@ pub(super) fn write_section(
         med(two, |s| s.server.wait)
     )?;
     if let [b1, b2] = &runs[3..] {
-        write_budget(md, nproc, b1, b2, two)?;
+        write_budget(md, nproc, [b1, b2], two, one)?;
     }
     if plan.dedicated {
         writeln!(
@@ -168,12 +168,13 @@ pub(super) fn write_section(
 }
 
 /// One thread against two, each held to `SHARE` of a core, the server on the rest.
+/// `free` is the same two threads without a budget, `alone` the one thread with a core to itself.
 fn write_budget(
     md: &mut String,
     nproc: usize,
-    b1: &[Sample],
-    b2: &[Sample],
+    [b1, b2]: [&[Sample]; 2],
     free: &[Sample],
+    alone: &[Sample],
 ) -> Result<()> {
     let ratio = med(b2, |s| s.rps) / med(b1, |s| s.rps);
     let rounds: Vec<String> = b2
@@ -220,5 +221,71 @@ fn write_budget(
         med(b2, |s| s.lag_p99),
         med(free, |s| s.lag_p99),
     )?;
+    // Held back, a lone thread stops all its VUs at once and may pay more per request than two
+    // threads whose pauses overlap less; this bound charges that to the two threads.
+    let (cost1, cost_alone) = (med(b1, Sample::per_cpu_s), med(alone, Sample::per_cpu_s));
+    let bound = med(b2, |s| s.rps) / (SHARE * cost_alone);
+    writeln!(
+        md,
+        "  Held back, one thread sent {cost1:.0} requests per CPU-second against {cost_alone:.0} \
+         with a core to itself{}. Against {SHARE} × that unbudgeted thread's rate ({:.0} req/s), \
+         the two budgeted threads send **{bound:.2}×** (target ≥ 1.6×: {}).",
+        if cost1 < 0.95 * cost_alone {
+            ": the budget's pauses cost a lone thread more (all its VUs stop at once), so the \
+             ratio above flatters the two threads"
+        } else {
+            ""
+        },
+        SHARE * cost_alone,
+        if bound >= 1.6 { "met" } else { "not met" },
+    )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::cpu::Usage;
+
+    fn sample(rps: f64, cpu: f64, server_idle: f64) -> Sample {
+        Sample {
+            rps,
+            generator: Usage {
+                cpu,
+                ..Usage::default()
+            },
+            server: Usage {
+                idle: server_idle,
+                ..Usage::default()
+            },
+            ..Sample::default()
+        }
+    }
+
+    #[test]
+    fn a_budget_ratio_is_reported_with_the_bound_that_charges_the_lone_threads_pauses_to_two() {
+        let (b1, b2) = ([sample(32_000.0, 0.40, 0.6)], [sample(68_000.0, 0.78, 0.4)]);
+        let (free, alone) = ([sample(95_000.0, 1.0, 0.1)], [sample(97_000.0, 0.97, 0.1)]);
+        let mut md = String::new();
+        write_budget(&mut md, 2, [&b1, &b2], &free, &alone).unwrap();
+        assert!(md.contains("2 threads / 1 thread = **2.12×**"), "{md}");
+        // 68,000 / (0.4 × 100,000 per CPU-second) = 1.70.
+        assert!(md.contains("send **1.70×** (target ≥ 1.6×: met)"), "{md}");
+        assert!(md.contains("flatters the two threads"), "{md}");
+        assert!(md.contains("the ratio is the generator's own"), "{md}");
+    }
+
+    #[test]
+    fn a_generator_short_of_its_budget_or_a_busy_server_is_not_called_its_own_limit() {
+        let alone = [sample(97_000.0, 0.97, 0.1)];
+        let mut md = String::new();
+        let (b1, b2) = ([sample(30_000.0, 0.40, 0.6)], [sample(40_000.0, 0.5, 0.4)]);
+        write_budget(&mut md, 2, [&b1, &b2], &alone, &alone).unwrap();
+        assert!(md.contains("did not use its whole budget"), "{md}");
+        assert!(md.contains("(target ≥ 1.6×: not met)"), "{md}");
+        let mut md = String::new();
+        let (b1, b2) = ([sample(30_000.0, 0.40, 0.6)], [sample(60_000.0, 0.8, 0.02)]);
+        write_budget(&mut md, 2, [&b1, &b2], &alone, &alone).unwrap();
+        assert!(md.contains("the server may have been the limit"), "{md}");
+    }
 }
