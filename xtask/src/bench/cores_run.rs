@@ -14,6 +14,7 @@ use super::cores_report::write_section;
 use super::cpu::{self, Threads};
 use super::{Ctx, json_field, path};
 use crate::proc::{Server, free_port};
+
 /// `program args` allowed only on `list` (a taskset core list such as `0-1`).
 fn on(list: &str, program: &str, args: &[&str]) -> Command {
     let mut c = Command::new("taskset");
@@ -73,8 +74,13 @@ fn run_one(ctx: &Ctx<'_>, setup: &Setup, server: &Server, url: &str) -> Result<S
     let start = Instant::now();
     let (from, to) = (secs.min(4.0) / 4.0, secs - (secs / 10.0).min(0.5));
     std::thread::sleep(Duration::from_secs_f64(from));
-    if let Some(b) = &mut budget {
-        b.split(child.id())?;
+    if let Some(b) = &mut budget
+        && let Err(e) = b.split(child.id())
+    {
+        // Its groups can go only once it has.
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(e);
     }
     let held = |b: &Option<Budget>| b.as_ref().map_or(0, Budget::throttled);
     let (a, held_a) = (read(child.id(), server.child.id()), held(&budget));
@@ -84,6 +90,7 @@ fn run_one(ctx: &Ctx<'_>, setup: &Setup, server: &Server, url: &str) -> Result<S
     while child.try_wait()?.is_none() {
         if start.elapsed() > limit {
             let _ = child.kill();
+            let _ = child.wait();
             bail!("loadgen ran past {limit:?}");
         }
         std::thread::sleep(Duration::from_millis(20));
